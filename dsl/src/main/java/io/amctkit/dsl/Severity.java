@@ -1,0 +1,11 @@
+package io.amctkit.dsl;
+
+/** How serious a {@link Diagnostic} is: an error means AMCT rejects the config (or amctkit refuses it). */
+public enum Severity {
+    ERROR, WARNING, INFO;
+
+    /** Lower-case name as printed in diagnostics ({@code error}, {@code warning}, {@code info}). */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
