@@ -1,0 +1,85 @@
+package io.amctkit.cli;
+
+import io.amctkit.dsl.CfgException;
+import io.amctkit.dsl.RetrainConfig;
+import io.amctkit.dsl.internal.AtomicFiles;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code amctkit cfg fmt}: the canonical text of a {@code .cfg} (nested blocks, 4-space indent, stable order). A
+ * comment-bearing file is only rewritten with {@code --drop-comments}, since the canonical form has no comments.
+ */
+@Command(name = "fmt", mixinStandardHelpOptions = true,
+        description = {"Print a .cfg in canonical form (AMCT reads it to the same message), or write it atomically.",
+                "Comments are not kept: rewriting a file that has them needs --drop-comments."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:formatted", "1:the file is not a valid .cfg", "2:usage or I/O error (nothing written)"})
+final class CfgFmtCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "the .cfg to format")
+    Path file;
+
+    @ArgGroup(exclusive = true)
+    Target target;
+
+    static final class Target {
+        @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "write to OUT (must not exist, unless --force)")
+        Path output;
+
+        @Option(names = "--in-place", description = "replace FILE with its canonical form")
+        boolean inPlace;
+    }
+
+    @Option(names = "--force", description = "with -o: replace OUT if it exists")
+    boolean force;
+
+    @Option(names = "--drop-comments", description = "allow rewriting a file whose comments will be lost")
+    boolean dropComments;
+
+    @Override
+    public Integer call() throws IOException {
+        RetrainConfig config;
+        try {
+            config = RetrainConfig.read(file);
+        } catch (CfgException e) {
+            e.diagnostics().forEach(d -> spec.commandLine().getErr().println(d.format(file.toString())));
+            return e.isIoError() ? ExitCode.USAGE_OR_IO : ExitCode.INVALID;
+        }
+        String text = config.toString();
+        if (target == null) {
+            spec.commandLine().getOut().print(text);
+            return ExitCode.OK;
+        }
+        if (!dropComments && CommentScan.hasComments(Files.readString(file, StandardCharsets.UTF_8))) {
+            spec.commandLine().getErr().println(file + ": has comments, which the canonical form does not keep; nothing"
+                    + " written. Add --drop-comments to rewrite it anyway, or print to stdout.");
+            return ExitCode.USAGE_OR_IO;
+        }
+        Path out = target.inPlace ? file : target.output;
+        try {
+            AtomicFiles.writeString(out, text, target.inPlace || force);
+        } catch (FileAlreadyExistsException e) {
+            spec.commandLine().getErr().println(out + ": already exists; nothing written (add --force to replace it)");
+            return ExitCode.USAGE_OR_IO;
+        } catch (IOException e) {
+            spec.commandLine().getErr().println(out + ": cannot write: " + e.getMessage() + "; nothing written");
+            return ExitCode.USAGE_OR_IO;
+        }
+        return ExitCode.OK;
+    }
+}

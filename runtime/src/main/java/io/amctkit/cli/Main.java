@@ -1,0 +1,71 @@
+package io.amctkit.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code amctkit} command line. Without arguments it runs the main job on the bundled default; the subcommands
+ * generate, format and validate {@code .cfg} files.
+ */
+@Command(name = "amctkit", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"See and check what an AMCT simplified config (.cfg) does, before a long training run.",
+                "Without a command: the five sample configs of AMCT's documentation, built with the amctkit DSL,",
+                "and their validation."},
+        subcommands = {CfgCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:invalid input (AMCT would reject it)", "2:usage or I/O error"})
+public final class Main implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        return new SeedShowcase(spec.commandLine().getOut()).run();
+    }
+
+    /** Runs the CLI with the given streams and returns the exit code (the tests' entry point). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println("amctkit: error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage())
+                    + (System.getenv("AMCTKIT_DEBUG") == null ? "" : "\n" + stackTrace(ex)));
+            return ExitCode.USAGE_OR_IO;
+        });
+        try {
+            return cli.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static String stackTrace(Throwable t) {
+        java.io.StringWriter s = new java.io.StringWriter();
+        t.printStackTrace(new PrintWriter(s));
+        return s.toString();
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        System.exit(run(out, err, args));
+    }
+
+    /** The version from the jar manifest, or "development" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"amctkit " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
