@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An AMCT simplified retrain config ({@code AMCTRetrainConfig}, the {@code .cfg} file) as an immutable value: every
@@ -255,6 +256,19 @@ public final class RetrainConfig {
                     "already exists; pass replaceExisting=true to overwrite it");
         }
         return file;
+    }
+
+    /**
+     * Where {@code fieldPath} (for example {@code override_layer_configs[1].prune_config}) stands in the source this
+     * config was read from, or the nearest enclosing block; empty for configs built in code.
+     */
+    public Optional<SourcePosition> positionOf(String fieldPath) {
+        return sources.find(fieldPath);
+    }
+
+    /** The source name this config was read from ({@code <string>} for parsed text, empty when built in code). */
+    public String sourceName() {
+        return sources.source();
     }
 
     /** The protobuf message, for AMCT's own tools or binary serialisation. */
