@@ -10,11 +10,18 @@ public final class CfgException extends RuntimeException {
 
     private final List<Diagnostic> diagnostics;
     private final boolean ioError;
+    private final String source;
 
     CfgException(List<Diagnostic> diagnostics, boolean ioError, String source) {
         super(diagnostics.isEmpty() ? source : diagnostics.get(0).format(source));
         this.diagnostics = List.copyOf(diagnostics);
         this.ioError = ioError;
+        this.source = source;
+    }
+
+    /** The file (or source name) that could not be read. */
+    public String source() {
+        return source;
     }
 
     public List<Diagnostic> diagnostics() {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code amctkit cfg}: work with {@code .cfg} files without a model. */
 @Command(name = "cfg", mixinStandardHelpOptions = true,
         description = "Create, format and validate AMCT simplified configs (.cfg).",
-        subcommands = {CfgValidateCommand.class, CfgFmtCommand.class, CfgNewCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CfgValidateCommand.class, CfgFmtCommand.class, CfgNewCommand.class, CfgDiffCommand.class, CommandLine.HelpCommand.class})
 final class CfgCommand implements Runnable {
 
     @CommandLine.Spec
@@ -14,6 +14,6 @@ final class CfgCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: validate, fmt or new");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: validate, fmt, new or diff");
     }
 }

@@ -1,5 +1,7 @@
 package io.amctkit.cli;
 
+import io.amctkit.dsl.CfgException;
+import io.amctkit.runtime.InvalidInputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +19,7 @@ import java.util.concurrent.Callable;
         description = {"See and check what an AMCT simplified config (.cfg) does, before a long training run.",
                 "Without a command: the five sample configs of AMCT's documentation, built with the amctkit DSL,",
                 "and their validation."},
-        subcommands = {CfgCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CfgCommand.class, ResolveCommand.class, ReferenceCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:invalid input (AMCT would reject it)", "2:usage or I/O error"})
 public final class Main implements Callable<Integer> {
@@ -36,8 +38,21 @@ public final class Main implements Callable<Integer> {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            commandLine.getErr().println("amctkit: error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage())
-                    + (System.getenv("AMCTKIT_DEBUG") == null ? "" : "\n" + stackTrace(ex)));
+            PrintWriter e = commandLine.getErr();
+            if (ex instanceof CfgException cfg) {
+                cfg.diagnostics().forEach(d -> e.println(d.format(cfg.source())));
+                return cfg.isIoError() ? ExitCode.USAGE_OR_IO : ExitCode.INVALID;
+            }
+            if (ex instanceof InvalidInputException invalid) {
+                e.println(invalid.getMessage());
+                return invalid.isIoError() ? ExitCode.USAGE_OR_IO : ExitCode.INVALID;
+            }
+            if (ex instanceof java.io.IOException io) {
+                e.println("amctkit: I/O error: " + io.getMessage());
+                return ExitCode.USAGE_OR_IO;
+            }
+            e.println("amctkit: error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage())
+                    + (System.getenv("AMCTKIT_DEBUG") == null ? " (set AMCTKIT_DEBUG=1 for details)" : "\n" + stackTrace(ex)));
             return ExitCode.USAGE_OR_IO;
         });
         try {

@@ -21,6 +21,7 @@ public final class Resolution {
     private final Mode mode;
     private final List<Layer> layers;
     private final List<LayerPlan> plans;
+    private final Map<String, LayerPlan> plansByName = new java.util.HashMap<>();
     private final Optional<Long> batchNum;
     private final boolean forceFp16;
     private final Optional<Diagnostic> rejection;
@@ -33,6 +34,7 @@ public final class Resolution {
         this.mode = mode;
         this.layers = List.copyOf(layers);
         this.plans = List.copyOf(plans);
+        plans.forEach(p -> plansByName.put(p.name(), p));
         this.batchNum = batchNum;
         this.forceFp16 = forceFp16;
         this.rejection = rejection;
@@ -91,7 +93,7 @@ public final class Resolution {
     }
 
     public Optional<LayerPlan> plan(String layerName) {
-        return plans.stream().filter(p -> p.name().equals(layerName)).findFirst();
+        return Optional.ofNullable(plansByName.get(layerName));
     }
 
     public Optional<Long> batchNum() {

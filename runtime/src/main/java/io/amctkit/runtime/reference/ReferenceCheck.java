@@ -1,0 +1,118 @@
+package io.amctkit.runtime.reference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.amctkit.dsl.CfgException;
+import io.amctkit.dsl.Mode;
+import io.amctkit.dsl.RetrainConfig;
+import io.amctkit.dsl.resolve.Layer;
+import io.amctkit.dsl.resolve.Resolution;
+import io.amctkit.dsl.resolve.Resolver;
+import io.amctkit.runtime.InvalidInputException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.stream.Stream;
+
+/**
+ * Replays a folder laid out like AMCT's reference data ({@code resolution/*.json} with {@code _index.json}) through
+ * amctkit and reports, per file, how many of its checks agree with AMCT: the verdict in each mode and, when AMCT
+ * accepted, the resolved JSON compared as maps.
+ */
+public final class ReferenceCheck {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, Mode> MODES = Map.of("quant_retrain", Mode.QUANT, "prune_or_compressed_api", Mode.COMPRESSED);
+
+    /** One reference file's outcome: checks passed of total, and what failed. */
+    public record FileResult(String file, int passed, int total, List<String> failures) {
+        @Override
+        public String toString() {
+            return file + ": " + passed + "/" + total;
+        }
+    }
+
+    private ReferenceCheck() {
+    }
+
+    public static List<FileResult> run(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidInputException(dir + ": not a folder; give a folder laid out like ../shared/reference", true);
+        }
+        List<FileResult> results = new ArrayList<>();
+        Path resolution = dir.resolve("resolution");
+        if (Files.isDirectory(resolution)) {
+            JsonNode index = JSON.readTree(resolution.resolve("_index.json").toFile());
+            try (Stream<Path> files = Files.list(resolution)) {
+                for (Path file : files.filter(p -> p.toString().endsWith(".json") && !p.getFileName().toString().startsWith("_"))
+                        .sorted().toList()) {
+                    results.add(resolutionCase(dir, file, index));
+                }
+            }
+        }
+        if (results.isEmpty()) {
+            throw new InvalidInputException(dir + ": no reference cases found (expected resolution/*.json)", false);
+        }
+        return results;
+    }
+
+    private static FileResult resolutionCase(Path dir, Path file, JsonNode index) throws IOException {
+        String name = dir.relativize(file).toString();
+        JsonNode c = JSON.readTree(file.toFile());
+        List<String> failures = new ArrayList<>();
+        int total = 0;
+        RetrainConfig config;
+        List<Layer> layers;
+        try {
+            config = RetrainConfig.parse(c.path("cfg_file").asText(name), c.path("cfg_text").asText());
+            layers = layerSet(index, c.path("layer_set").asText());
+        } catch (CfgException | IllegalArgumentException e) {
+            return new FileResult(name, 0, MODES.size(), List.of("cannot load the case: " + e.getMessage()));
+        }
+        for (Map.Entry<String, Mode> mode : MODES.entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
+            JsonNode expected = c.path("results").path(mode.getKey());
+            if (expected.isMissingNode()) {
+                continue;
+            }
+            total++;
+            Resolution r = Resolver.resolve(config, layers, mode.getValue());
+            boolean amctOk = expected.path("status").asText().equals("ok");
+            if (amctOk != r.isAccepted()) {
+                failures.add(mode.getKey() + ": AMCT " + (amctOk ? "accepts" : "rejects ("
+                        + expected.path("error").path("message").asText() + ")") + ", amctkit "
+                        + (r.isAccepted() ? "accepts" : "rejects (" + r.rejection().get().message() + ")"));
+            } else if (amctOk && !expected.path("config").equals(JSON.readTree(JSON.writeValueAsString(r.toAmctJson())))) {
+                failures.add(mode.getKey() + ": resolved JSON differs from AMCT's");
+            }
+        }
+        return new FileResult(name, total - failures.size(), total, failures);
+    }
+
+    /** The layers of one of _index.json's layer sets, in model order. */
+    static List<Layer> layerSet(JsonNode index, String name) {
+        JsonNode set = index.path("layer_sets").path(name);
+        if (!set.isObject()) {
+            throw new IllegalArgumentException("_index.json has no layer set '" + name + "'");
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = set.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode l = e.getValue();
+            String type = l.path("type").asText();
+            boolean rnn = type.equals("LSTM") || type.equals("GRU");
+            layers.add(new Layer(e.getKey(), type, rnn ? OptionalInt.empty() : size(l, "cin"), size(l, "cout"),
+                    size(l, "groups"), rnn ? size(l, "cin") : OptionalInt.empty(), size(l, "hidden")));
+        }
+        return layers;
+    }
+
+    private static OptionalInt size(JsonNode layer, String field) {
+        return layer.has(field) ? OptionalInt.of(layer.get(field).asInt()) : OptionalInt.empty();
+    }
+}
