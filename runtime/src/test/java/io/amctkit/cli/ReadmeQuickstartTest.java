@@ -76,4 +76,31 @@ class ReadmeQuickstartTest {
         assertTrue(out.contains("my.cfg:1:59: error:"), out);
         assertTrue(out.strip().endsWith("true"), out);
     }
+
+    /** Every "$ ./amctkit ..." transcript in the README prints what the README shows (run from the repository root). */
+    @Test
+    void readmeTranscriptsAreTrue() throws IOException {
+        Path root = Path.of(System.getProperty("amctkit.root", ".."));
+        String text = Files.readString(root.resolve("README.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("```text\\n\\$ \\./amctkit ([^\\n]+)\\n(.*?)```", java.util.regex.Pattern.DOTALL).matcher(text);
+        int checked = 0;
+        while (m.find()) {
+            String[] args = m.group(1).split(" ");
+            for (int i = 0; i < args.length; i++) {
+                if (args[i].startsWith("examples/") || args[i].startsWith("../shared/")) {
+                    args[i] = root.resolve(args[i]).toString();
+                }
+            }
+            CliTest.Result r = CliTest.run(args);
+            String shown = r.out() + r.err();
+            String expected = m.group(2);
+            String actual = shown.replace(root.toString() + "/", "");
+            for (String line : expected.lines().toList()) {
+                assertTrue(actual.contains(line.replace(root + "/", "")), "README line not printed by './amctkit " + m.group(1)
+                        + "':\n" + line + "\nactual:\n" + actual);
+            }
+            checked++;
+        }
+        assertTrue(checked >= 2, "README transcripts found: " + checked);
+    }
 }
