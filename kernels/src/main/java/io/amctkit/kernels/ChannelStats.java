@@ -1,0 +1,55 @@
+package io.amctkit.kernels;
+
+import java.nio.FloatBuffer;
+
+/** Per-row max and min of a {@code [rows, rowLength]} float buffer in one pass; NaN propagates, as torch.max/min. */
+final class ChannelStats {
+
+    private ChannelStats() {
+    }
+
+    static float[][] maxMin(FloatBuffer data, int rows, int rowLength, Parallel parallel) {
+        if (rows == 1) {
+            int chunks = parallel.chunks(rowLength);
+            float[] hi = new float[chunks];
+            float[] lo = new float[chunks];
+            parallel.forChunks(rowLength, (chunk, from, to) -> {
+                float[] r = scan(data, from, to);
+                hi[chunk] = r[0];
+                lo[chunk] = r[1];
+            });
+            float max = hi[0];
+            float min = lo[0];
+            for (int c = 1; c < chunks; c++) {
+                max = max != max || hi[c] != hi[c] ? Float.NaN : Math.max(max, hi[c]);
+                min = min != min || lo[c] != lo[c] ? Float.NaN : Math.min(min, lo[c]);
+            }
+            return new float[][]{{max}, {min}};
+        }
+        float[] max = new float[rows];
+        float[] min = new float[rows];
+        parallel.forRange(rows, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                float[] m = scan(data, r * rowLength, (r + 1) * rowLength);
+                max[r] = m[0];
+                min[r] = m[1];
+            }
+        });
+        return new float[][]{max, min};
+    }
+
+    /** {max, min} of {@code data[from, to)}; NaN if any element is NaN. */
+    private static float[] scan(FloatBuffer data, int from, int to) {
+        float hi = Float.NEGATIVE_INFINITY;
+        float lo = Float.POSITIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            float v = data.get(i);
+            if (v != v) {
+                return new float[]{Float.NaN, Float.NaN};
+            }
+            hi = v > hi ? v : hi;
+            lo = v < lo ? v : lo;
+        }
+        return new float[]{hi, lo};
+    }
+}

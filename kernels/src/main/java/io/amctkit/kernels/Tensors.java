@@ -1,0 +1,59 @@
+package io.amctkit.kernels;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Access to ND4J arrays as flat row-major float32 buffers: float16/bfloat16 inputs are widened to float32 (as AMCT
+ * computes), non-contiguous views are copied once. Outputs are allocated uninitialised, to be written once.
+ */
+public final class Tensors {
+
+    private Tensors() {
+    }
+
+    /** {@code array} as a contiguous c-order float32 array (itself when it already is one). */
+    public static INDArray asFloat32(INDArray array) {
+        INDArray a = array.dataType() == DataType.FLOAT ? array : array.castTo(DataType.FLOAT);
+        if (a.ordering() != 'c' || a.isView() && (a.offset() != 0 || a.length() != a.data().length())) {
+            a = a.dup('c');
+        }
+        return a;
+    }
+
+    /** The float32 elements of a contiguous c-order float32 array, row-major, positioned at its first element. */
+    public static FloatBuffer floats(INDArray contiguousFloat32) {
+        FloatBuffer all = contiguousFloat32.data().asNioFloat();
+        long offset = contiguousFloat32.offset();
+        if (offset != 0 || all.limit() != contiguousFloat32.length()) {
+            all.position((int) offset);
+            all = all.slice();
+            all.limit((int) contiguousFloat32.length());
+        }
+        return all;
+    }
+
+    /** A new float32 array of {@code shape}, contents undefined until written. */
+    public static INDArray newFloat32(long... shape) {
+        return Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+    }
+
+    /** A float32 array holding {@code values} with {@code shape}. */
+    public static INDArray of(float[] values, long... shape) {
+        return Nd4j.create(values, shape, 'c');
+    }
+
+    /** Rejects what AMCT rejects (check_quant_data): NaN or infinite values, naming the tensor, the index and the value. */
+    static void requireFinite(FloatBuffer data, String what) {
+        for (int i = 0, n = data.limit(); i < n; i++) {
+            float v = data.get(i);
+            if (!Float.isFinite(v)) {
+                throw new KernelException("The " + what + " to be quantized has invalid value " + v + " at flat index " + i
+                        + " (AMCT: \"has invalid value inf or nan!\"); clean the data or skip this layer");
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.amctkit.kernels;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+
+/**
+ * ULQ activation fake quantization (AMCT {@code ulq_retrain_forward/backward_pytorch}), asymmetric as the real
+ * pipeline always is. Forward: fixed_min zeroes clip_min; then exactly one fallback applies — clip_max == clip_min
+ * (AMCT's {@code (cmax − cmin).all() <= FLT_EPSILON} quirk) restores both previous clips, a negative clip_max
+ * restores clip_max_pre, a positive clip_min restores clip_min_pre — and the input is fake-quantized with
+ * {@link ScaleOffset#calculate}. Backward: straight-through inside the effective clip range, LSQ-style gradients for
+ * both clips.
+ */
+public final class UlqActivation {
+
+    /** The forward's output, factors and the effective clips (the new clip state and the backward's inputs). */
+    public record Forward(INDArray output, float scale, int offset, float clipMax, float clipMin) {
+    }
+
+    /** Gradients with respect to the input and to both clips. */
+    public record Gradients(INDArray gradInput, float gradClipMax, float gradClipMin) {
+    }
+
+    private UlqActivation() {
+    }
+
+    /** The effective clips AMCT uses for this forward: {clip_max, clip_min}. */
+    public static float[] effectiveClips(ClipState state, boolean fixedMin) {
+        float cmax = state.clipMax();
+        float cmin = fixedMin ? 0f : state.clipMin();
+        if (cmax == cmin) {
+            cmax = state.clipMaxPre();
+            cmin = state.clipMinPre();
+        } else if (cmax < 0) {
+            cmax = state.clipMaxPre();
+        } else if (cmin > 0) {
+            cmin = state.clipMinPre();
+        }
+        return new float[]{cmax, cmin};
+    }
+
+    /** The real pipeline's forward: asymmetric. */
+    public static Forward forward(INDArray input, ClipState state, int bits, boolean fixedMin, Parallel parallel) {
+        return forward(input, state, bits, fixedMin, true, parallel);
+    }
+
+    public static Forward forward(INDArray input, ClipState state, int bits, boolean fixedMin, boolean asymmetric,
+                                  Parallel parallel) {
+        INDArray x = Tensors.asFloat32(input);
+        FloatBuffer in = Tensors.floats(x);
+        Tensors.requireFinite(in, "activation");
+        float[] clips = effectiveClips(state, fixedMin);
+        ScaleOffset f = ScaleOffset.calculate(new float[]{clips[0]}, new float[]{clips[1]}, asymmetric, bits);
+        INDArray out = Tensors.newFloat32(x.shape());
+        FloatBuffer o = Tensors.floats(out);
+        parallel.forRange(in.limit(), (from, to) -> FakeQuant.apply(in, o, from, to, f, in.limit(), bits));
+        return new Forward(out, f.scale(0), f.offset(0), clips[0], clips[1]);
+    }
+
+    /** The backward on the effective clips of the forward ({@code fwd.clipMax()}, {@code fwd.clipMin()}). */
+    public static Gradients backward(INDArray input, INDArray gradOutput, float clipMax, float clipMin, int bits,
+                                     Parallel parallel) {
+        return backward(input, gradOutput, clipMax, clipMin, bits, true, parallel);
+    }
+
+    public static Gradients backward(INDArray input, INDArray gradOutput, float clipMax, float clipMin, int bits,
+                                     boolean asymmetric, Parallel parallel) {
+        INDArray x = Tensors.asFloat32(input);
+        INDArray g = Tensors.asFloat32(gradOutput);
+        if (x.length() != g.length()) {
+            throw new KernelException("grad_output has " + g.length() + " elements but the input has " + x.length());
+        }
+        FloatBuffer in = Tensors.floats(x);
+        FloatBuffer go = Tensors.floats(g);
+        ScaleOffset f = ScaleOffset.calculate(new float[]{clipMax}, new float[]{clipMin}, asymmetric, bits);
+        float s = f.scale(0);
+        int off = f.offset(0);
+        float hi = s * (float) (((1L << (bits - 1)) - 1) - off);
+        float lo = s * (float) (-(1L << (bits - 1)) - off);
+        float levels = (float) ((1L << bits) - 1);
+        INDArray gradIn = Tensors.newFloat32(x.shape());
+        FloatBuffer gi = Tensors.floats(gradIn);
+        double[] sums = parallel.reduceRanges(in.limit(), 2, (from, to, acc) -> {
+            double sumMax = 0;
+            double sumMin = 0;
+            for (int i = from; i < to; i++) {
+                float v = in.get(i);
+                float gv = go.get(i);
+                boolean upper = v > hi;
+                boolean lower = v < lo;
+                float t = (upper ? clipMax : (lower ? clipMin : v)) / s;
+                float e = (Fp32.rint(t) - t) / levels;
+                sumMax += (e + (upper ? 1f : 0f)) * gv;
+                sumMin += ((lower ? 1f : 0f) - e) * gv;
+                gi.put(i, upper || lower ? 0f : gv);
+            }
+            acc[0] += sumMax;
+            acc[1] += sumMin;
+        });
+        return new Gradients(gradIn, (float) sums[0], (float) sums[1]);
+    }
+}

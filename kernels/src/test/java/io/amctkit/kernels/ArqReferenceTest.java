@@ -1,0 +1,51 @@
+package io.amctkit.kernels;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/** ARQ weight fake quantization, per tensor and per channel, through the raw kernel and the module wrapper. */
+class ArqReferenceTest {
+
+    static final JsonNode REF = KernelReference.load("arq_retrain.json");
+
+    static Stream<JsonNode> cases() {
+        return ScaleOffsetReferenceTest.list(REF.get("cases"));
+    }
+
+    static Stream<JsonNode> functionCases() {
+        return ScaleOffsetReferenceTest.list(REF.get("function_cases"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void forward(JsonNode c) {
+        INDArray w = KernelReference.tensor(REF.get("inputs").get(c.get("input").asText()));
+        ArqWeights.Result r = ArqWeights.forward(w, WeightLayout.COUT_FIRST, c.get("num_bits").asInt(),
+                c.get("channel_wise").asBoolean(), c.get("with_offset").asBoolean(), Parallel.sequential());
+        String what = c.get("input").asText() + " bits=" + c.get("num_bits") + " cw=" + c.get("channel_wise") + " off=" + c.get("with_offset");
+        KernelReference.assertBits(KernelReference.floats(c.get("scale")), r.factors().scale(), what + " scale");
+        assertArrayEquals(KernelReference.ints(c.get("offset")), r.factors().offset(), what + " offset");
+        KernelReference.assertBits(KernelReference.floats(c.get("fake_quantized")), KernelReference.values(r.fakeQuantized()), what);
+    }
+
+    @ParameterizedTest
+    @MethodSource("functionCases")
+    void moduleForwardAndStraightThroughBackward(JsonNode c) {
+        INDArray w = KernelReference.tensor(c.get("weight"));
+        WeightLayout layout = WeightLayout.of(c.get("module_type").asText(), c.has("group") && !c.get("group").isNull() ? c.get("group").asInt() : 1);
+        ArqWeights.Result r = ArqWeights.forward(w, layout, c.get("num_bits").asInt(), c.get("channel_wise").asBoolean(), false,
+                Parallel.sequential());
+        String what = c.get("module_type").asText() + " cw=" + c.get("channel_wise");
+        KernelReference.assertBits(KernelReference.floats(c.get("scale")), r.factors().scale(), what + " scale");
+        KernelReference.assertBits(KernelReference.floats(c.get("fake_quantized")), KernelReference.values(r.fakeQuantized()), what);
+        assertArrayEquals(KernelReference.shape(c.get("weight")), r.fakeQuantized().shape());
+        INDArray grad = ArqWeights.backward(KernelReference.tensor(c.get("grad_output")));
+        KernelReference.assertBits(KernelReference.floats(c.get("grad_weight")), KernelReference.values(grad), what + " grad");
+    }
+}
