@@ -15,21 +15,28 @@ public final class Parallel implements AutoCloseable {
     static final int MIN_PARALLEL = 1 << 16;
 
     private final int threads;
+    private final int minParallel;
     private final ForkJoinPool pool;
 
-    private Parallel(int threads) {
+    private Parallel(int threads, int minParallel) {
         this.threads = Math.max(1, threads);
+        this.minParallel = Math.max(1, minParallel);
         this.pool = this.threads > 1 ? new ForkJoinPool(this.threads) : null;
     }
 
-    /** Work on {@code threads} threads. */
+    /** Work on {@code threads} threads (ranges below {@link #MIN_PARALLEL} elements stay on the caller's thread). */
     public static Parallel of(int threads) {
-        return new Parallel(threads);
+        return new Parallel(threads, MIN_PARALLEL);
+    }
+
+    /** Work on {@code threads} threads, splitting any range of at least {@code minParallel} elements. */
+    public static Parallel of(int threads, int minParallel) {
+        return new Parallel(threads, minParallel);
     }
 
     /** Everything on the calling thread. */
     public static Parallel sequential() {
-        return new Parallel(1);
+        return new Parallel(1, MIN_PARALLEL);
     }
 
     public int threads() {
@@ -56,7 +63,7 @@ public final class Parallel implements AutoCloseable {
 
     /** How many chunks a range of {@code n} elements is split into. */
     public int chunks(int n) {
-        return threads == 1 || n < MIN_PARALLEL ? 1 : threads;
+        return threads == 1 || n < minParallel ? 1 : Math.min(threads, n);
     }
 
     /** Runs {@code task} on {@link #chunks(int)} consecutive chunks of {@code [0, n)}. */

@@ -2,6 +2,7 @@ package io.amctkit.kernels;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -14,33 +15,35 @@ class ArqReferenceTest {
 
     static final JsonNode REF = KernelReference.load("arq_retrain.json");
 
-    static Stream<JsonNode> cases() {
-        return ScaleOffsetReferenceTest.list(REF.get("cases"));
+    static Stream<Arguments> cases() {
+        return BackendContract.cross(ScaleOffsetReferenceTest.list(REF.get("cases")));
     }
 
-    static Stream<JsonNode> functionCases() {
-        return ScaleOffsetReferenceTest.list(REF.get("function_cases"));
+    static Stream<Arguments> functionCases() {
+        return BackendContract.cross(ScaleOffsetReferenceTest.list(REF.get("function_cases")));
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} {index}")
     @MethodSource("cases")
-    void forward(JsonNode c) {
+    void forward(String backend, JsonNode c) {
         INDArray w = KernelReference.tensor(REF.get("inputs").get(c.get("input").asText()));
-        ArqWeights.Result r = ArqWeights.forward(w, WeightLayout.COUT_FIRST, c.get("num_bits").asInt(),
-                c.get("channel_wise").asBoolean(), c.get("with_offset").asBoolean(), Parallel.sequential());
+        boolean withOffset = c.get("with_offset").asBoolean();
+        ArqWeights.Result r = withOffset   // the pipeline never uses an offset: that variant is the CPU kernel's only
+                ? ArqWeights.forward(w, WeightLayout.COUT_FIRST, c.get("num_bits").asInt(), c.get("channel_wise").asBoolean(), true,
+                Parallel.sequential())
+                : BackendContract.kernels(backend).arq(w, WeightLayout.COUT_FIRST, c.get("num_bits").asInt(), c.get("channel_wise").asBoolean());
         String what = c.get("input").asText() + " bits=" + c.get("num_bits") + " cw=" + c.get("channel_wise") + " off=" + c.get("with_offset");
         KernelReference.assertBits(KernelReference.floats(c.get("scale")), r.factors().scale(), what + " scale");
         assertArrayEquals(KernelReference.ints(c.get("offset")), r.factors().offset(), what + " offset");
         KernelReference.assertBits(KernelReference.floats(c.get("fake_quantized")), KernelReference.values(r.fakeQuantized()), what);
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} {index}")
     @MethodSource("functionCases")
-    void moduleForwardAndStraightThroughBackward(JsonNode c) {
+    void moduleForwardAndStraightThroughBackward(String backend, JsonNode c) {
         INDArray w = KernelReference.tensor(c.get("weight"));
         WeightLayout layout = WeightLayout.of(c.get("module_type").asText(), c.has("group") && !c.get("group").isNull() ? c.get("group").asInt() : 1);
-        ArqWeights.Result r = ArqWeights.forward(w, layout, c.get("num_bits").asInt(), c.get("channel_wise").asBoolean(), false,
-                Parallel.sequential());
+        ArqWeights.Result r = BackendContract.kernels(backend).arq(w, layout, c.get("num_bits").asInt(), c.get("channel_wise").asBoolean());
         String what = c.get("module_type").asText() + " cw=" + c.get("channel_wise");
         KernelReference.assertBits(KernelReference.floats(c.get("scale")), r.factors().scale(), what + " scale");
         KernelReference.assertBits(KernelReference.floats(c.get("fake_quantized")), KernelReference.values(r.fakeQuantized()), what);

@@ -3,6 +3,7 @@ package io.amctkit.kernels;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,8 +18,8 @@ class IfmrReferenceTest {
 
     static final JsonNode REF = KernelReference.load("ifmr.json");
 
-    static Stream<JsonNode> cases() {
-        return ScaleOffsetReferenceTest.list(REF.get("cases"));
+    static Stream<Arguments> cases() {
+        return BackendContract.cross(ScaleOffsetReferenceTest.list(REF.get("cases")));
     }
 
     static Ifmr.Params params(JsonNode p) {
@@ -27,11 +28,11 @@ class IfmrReferenceTest {
                 p.get("search_step").asDouble());
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} {index}")
     @MethodSource("cases")
-    void searchMatchesAmct(JsonNode c) {
+    void searchMatchesAmct(String backend, JsonNode c) {
         INDArray x = KernelReference.tensor(REF.get("inputs").get(c.get("input").asText()));
-        Ifmr.Result r = Ifmr.run(x, params(c.get("params")));
+        Ifmr.Result r = BackendContract.kernels(backend).ifmr(x, params(c.get("params")));
         String what = c.get("input").asText() + " " + c.get("params");
         KernelReference.assertBits(KernelReference.floats(c.get("ratio_candidates")), r.ratios(), what + " ratios");
         assertEquals(KernelReference.f(c.get("percentile_max_value")), r.percentileMax(), what + " percentile max");

@@ -3,6 +3,7 @@ package io.amctkit.kernels;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -21,12 +22,12 @@ class PruningReferenceTest {
     static final JsonNode SELECTIVE = KernelReference.load("selective_mask_gen.json");
     static final JsonNode BCP = KernelReference.load("filter_prune_bcp.json");
 
-    static Stream<JsonNode> selectiveCases() {
-        return ScaleOffsetReferenceTest.list(SELECTIVE.get("cases"));
+    static Stream<Arguments> selectiveCases() {
+        return BackendContract.cross(ScaleOffsetReferenceTest.list(SELECTIVE.get("cases")));
     }
 
-    static Stream<JsonNode> bcpCases() {
-        return ScaleOffsetReferenceTest.list(BCP.get("cases"));
+    static Stream<Arguments> bcpCases() {
+        return BackendContract.cross(ScaleOffsetReferenceTest.list(BCP.get("cases")));
     }
 
     @Test
@@ -44,11 +45,11 @@ class PruningReferenceTest {
         assertEquals(256, rows);
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} {index}")
     @MethodSource("selectiveCases")
-    void selectiveMask(JsonNode c) {
+    void selectiveMask(String backend, JsonNode c) {
         INDArray w = KernelReference.tensor(c.get("weight"));
-        INDArray mask = SelectiveMask.mask(w, c.get("prune_axis").asInt(), Parallel.sequential());
+        INDArray mask = BackendContract.kernels(backend).selectiveMask(w, c.get("prune_axis").asInt());
         KernelReference.assertBits(KernelReference.floats(c.get("mask")), KernelReference.values(mask), c.get("name").asText());
     }
 
@@ -75,20 +76,21 @@ class PruningReferenceTest {
         assertEquals(1026, rows);
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} {index}")
     @MethodSource("bcpCases")
-    void filterPrune(JsonNode c) {
+    void filterPrune(String backend, JsonNode c) {
+        Kernels kernels = BackendContract.kernels(backend);
         List<INDArray> tensors = new ArrayList<>();
         c.get("tensors").forEach(t -> tensors.add(KernelReference.tensor(t)));
         int[] axes = KernelReference.ints(c.get("prune_axes"));
         String name = c.get("name").asText();
         if (c.has("error")) {
-            KernelException e = assertThrows(KernelException.class, () -> FilterPruner.prune(name, tensors, axes,
+            KernelException e = assertThrows(KernelException.class, () -> kernels.filterPrune(name, tensors, axes,
                     c.get("prune_ratio").asDouble(), c.get("prune_group").asInt(), c.get("ascend_optimized").asBoolean()));
             assertTrue(e.getMessage().startsWith(name + ":"), e.getMessage());
             return;
         }
-        FilterPruner.Result r = FilterPruner.prune(name, tensors, axes, c.get("prune_ratio").asDouble(),
+        FilterPruner.Result r = kernels.filterPrune(name, tensors, axes, c.get("prune_ratio").asDouble(),
                 c.get("prune_group").asInt(), c.get("ascend_optimized").asBoolean());
         KernelReference.assertBits(KernelReference.floats(c.get("mask")), r.mask(), name + " mask");
         assertArrayEquals(KernelReference.ints(c.get("pruned_indices")), r.prunedIndices(), name);

@@ -2,6 +2,7 @@ package io.amctkit.kernels;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,13 +19,13 @@ class UlqReferenceTest {
 
     static final JsonNode REF = KernelReference.load("ulq_retrain.json");
 
-    static Stream<JsonNode> cases() {
-        return ScaleOffsetReferenceTest.list(REF.get("cases"));
+    static Stream<Arguments> cases() {
+        return BackendContract.cross(ScaleOffsetReferenceTest.list(REF.get("cases")));
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} {index}")
     @MethodSource("cases")
-    void forwardAndBackward(JsonNode c) {
+    void forwardAndBackward(String backend, JsonNode c) {
         INDArray x;
         INDArray g;
         if (c.has("input_data")) {
@@ -40,16 +41,20 @@ class UlqReferenceTest {
                 KernelReference.f(c.get("clip_max_pre")), KernelReference.f(c.get("clip_min_pre")));
         String what = c.get("input").asText() + "/" + c.get("clip_set").asText() + " bits=" + bits + " fixed_min=" + c.get("fixed_min");
         JsonNode out = c.get("out");
-        UlqActivation.Forward f = UlqActivation.forward(x, state, bits, c.get("fixed_min").asBoolean(),
-                c.get("asymmetric").asBoolean(), Parallel.sequential());
+        boolean asymmetric = c.get("asymmetric").asBoolean();
+        Kernels kernels = BackendContract.kernels(backend);
+        UlqActivation.Forward f = asymmetric   // the pipeline is always asymmetric; the symmetric variant is CPU-only
+                ? kernels.ulqForward(x, state, bits, c.get("fixed_min").asBoolean())
+                : UlqActivation.forward(x, state, bits, c.get("fixed_min").asBoolean(), false, Parallel.sequential());
         KernelReference.assertBits(KernelReference.floats(out.get("output")), KernelReference.values(f.output()), what + " output");
         assertEquals(KernelReference.f(out.get("scale")), f.scale(), what + " scale");
         assertEquals(out.get("offset").asInt(), f.offset(), what + " offset");
         assertEquals(KernelReference.f(out.get("effective_clip_max")), f.clipMax(), what + " clip_max");
         assertEquals(KernelReference.f(out.get("effective_clip_min")), f.clipMin(), what + " clip_min");
 
-        UlqActivation.Gradients grad = UlqActivation.backward(x, g, f.clipMax(), f.clipMin(), bits,
-                c.get("asymmetric").asBoolean(), Parallel.sequential());
+        UlqActivation.Gradients grad = asymmetric
+                ? kernels.ulqBackward(x, g, f.clipMax(), f.clipMin(), bits)
+                : UlqActivation.backward(x, g, f.clipMax(), f.clipMin(), bits, false, Parallel.sequential());
         JsonNode expected = c.get("grad");
         KernelReference.assertBits(KernelReference.floats(expected.get("grad_input")), KernelReference.values(grad.gradInput()), what + " grad_input");
         double[] magnitude = termMagnitudes(KernelReference.values(x), KernelReference.values(g), f, bits);

@@ -2,6 +2,7 @@ package io.amctkit.kernels;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,13 +18,14 @@ class WeightUlqReferenceTest {
 
     static final JsonNode REF = KernelReference.load("ulq_scale_retrain.json");
 
-    static Stream<JsonNode> cases() {
-        return ScaleOffsetReferenceTest.list(REF.get("cases"));
+    static Stream<Arguments> cases() {
+        return BackendContract.cross(ScaleOffsetReferenceTest.list(REF.get("cases")));
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} {index}")
     @MethodSource("cases")
-    void stepsMatchAmct(JsonNode c) {
+    void stepsMatchAmct(String backend, JsonNode c) {
+        Kernels kernels = BackendContract.kernels(backend);
         INDArray w = KernelReference.tensor(REF.get("inputs").get(c.get("input").asText()));
         WeightLayout layout = WeightLayout.of(c.get("module_type").asText(), c.get("group").asInt());
         int bits = c.get("num_bits").asInt();
@@ -32,11 +34,11 @@ class WeightUlqReferenceTest {
             String what = c.get("input").asText() + " " + c.get("module_type").asText() + " bits=" + bits + " cw=" + channelWise
                     + " step " + step.get("cur_batch").asInt();
             float[] scale = step.get("arq_init_effective").asBoolean() ? null : KernelReference.floats(step.get("scale_before"));
-            WeightUlq.Forward f = WeightUlq.forward(w, layout, scale, bits, channelWise, Parallel.sequential());
+            WeightUlq.Forward f = kernels.weightUlqForward(w, layout, scale, bits, channelWise);
             KernelReference.assertBits(KernelReference.floats(step.get("scale")), f.scale(), what + " scale");
             KernelReference.assertBits(KernelReference.floats(step.get("fake_quantized")), KernelReference.values(f.fakeQuantized()), what);
             INDArray g = KernelReference.tensor(step.get("grad_output"));
-            WeightUlq.Gradients grad = WeightUlq.backward(w, layout, g, f.scale(), bits, Parallel.sequential());
+            WeightUlq.Gradients grad = kernels.weightUlqBackward(w, layout, g, f.scale(), bits);
             KernelReference.assertBits(KernelReference.floats(step.get("grad_weight")), KernelReference.values(grad.gradWeight()), what + " grad_weight");
             float[] expected = KernelReference.floats(step.get("grad_scale"));
             float[] magnitude = magnitudes(KernelReference.values(w), KernelReference.values(g), f.scale(), bits, w.shape());

@@ -1,0 +1,44 @@
+package io.amctkit.kernels;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The AMCT kernels one backend provides. Every implementation must give the CPU backend's results (the contract
+ * suite checks every AMCT reference vector on every backend); {@link #placement()} says where each kernel runs.
+ */
+public interface Kernels extends AutoCloseable {
+
+    /** ULQ activation forward (asymmetric, as AMCT's pipeline). */
+    UlqActivation.Forward ulqForward(INDArray input, ClipState state, int bits, boolean fixedMin);
+
+    /** ULQ activation backward on the forward's effective clips. */
+    UlqActivation.Gradients ulqBackward(INDArray input, INDArray gradOutput, float clipMax, float clipMin, int bits);
+
+    /** ARQ weight fake quantization (symmetric, offset 0). */
+    ArqWeights.Result arq(INDArray weight, WeightLayout layout, int bits, boolean channelWise);
+
+    /** Weight ULQ forward; {@code scale} null on the first forward (ARQ initialisation). */
+    WeightUlq.Forward weightUlqForward(INDArray weight, WeightLayout layout, float[] scale, int bits, boolean channelWise);
+
+    /** Weight ULQ backward. */
+    WeightUlq.Gradients weightUlqBackward(INDArray weight, WeightLayout layout, INDArray gradOutput, float[] scale, int bits);
+
+    /** IFMR clip-range search on one (accumulated) calibration batch. */
+    Ifmr.Result ifmr(INDArray data, Ifmr.Params params);
+
+    /** 2:4 keep-mask along {@code axis}. */
+    INDArray selectiveMask(INDArray weight, int axis);
+
+    /** Balanced-L2 filter pruning of one prune record (its producers). */
+    FilterPruner.Result filterPrune(String layer, List<INDArray> producers, int[] pruneAxes, double pruneRatio,
+                                    int pruneGroup, boolean ascendOptimized);
+
+    /** Kernel name → where it runs and how (e.g. "device: aclnnFakeQuantPerChannelAffineCachemask" or "host"). */
+    Map<String, String> placement();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,105 @@
+package io.amctkit.kernels;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Multi-threaded chunking changes nothing; bad input gets AMCT's behaviour or an error naming the problem. */
+class KernelBehaviourTest {
+
+    static INDArray random(long seed, long... shape) {
+        Random r = new Random(seed);
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (r.nextGaussian() * 2);
+        }
+        return Tensors.of(v, shape);
+    }
+
+    @Test
+    void threadsGiveTheSequentialResults() {
+        INDArray x = random(1, 3, 1001);
+        INDArray g = random(2, 3, 1001);
+        INDArray w = random(3, 37, 5, 3, 3);
+        try (Parallel many = Parallel.of(3, 1)) {
+            Parallel one = Parallel.sequential();
+            ClipState clips = ClipState.of(3f, -2f);
+            assertArrayEquals(KernelReference.values(UlqActivation.forward(x, clips, 8, false, one).output()),
+                    KernelReference.values(UlqActivation.forward(x, clips, 8, false, many).output()));
+            UlqActivation.Gradients a = UlqActivation.backward(x, g, 3f, -2f, 8, one);
+            UlqActivation.Gradients b = UlqActivation.backward(x, g, 3f, -2f, 8, many);
+            assertArrayEquals(KernelReference.values(a.gradInput()), KernelReference.values(b.gradInput()));
+            assertEquals(a.gradClipMax(), b.gradClipMax(), 1e-5f);
+            for (boolean cw : new boolean[]{true, false}) {
+                ArqWeights.Result s = ArqWeights.forward(w, WeightLayout.COUT_FIRST, 8, cw, false, one);
+                ArqWeights.Result p = ArqWeights.forward(w, WeightLayout.COUT_FIRST, 8, cw, false, many);
+                assertEquals(s.factors(), p.factors());
+                assertArrayEquals(KernelReference.values(s.fakeQuantized()), KernelReference.values(p.fakeQuantized()));
+            }
+            assertArrayEquals(KernelReference.values(SelectiveMask.mask(w, 1, one)), KernelReference.values(SelectiveMask.mask(w, 1, many)));
+        }
+    }
+
+    @Test
+    void halfPrecisionInputsAreComputedInFloat32() {
+        INDArray x = random(4, 64);
+        INDArray half = x.castTo(DataType.HALF);
+        INDArray asFloat = half.castTo(DataType.FLOAT);
+        ClipState clips = ClipState.of(3f, -3f);
+        assertArrayEquals(KernelReference.values(UlqActivation.forward(asFloat, clips, 8, false, Parallel.sequential()).output()),
+                KernelReference.values(UlqActivation.forward(half, clips, 8, false, Parallel.sequential()).output()));
+        INDArray bf16 = x.castTo(DataType.BFLOAT16);
+        assertEquals(DataType.FLOAT, ArqWeights.forward(bf16.reshape(8, 8), WeightLayout.COUT_FIRST, 8, true, false,
+                Parallel.sequential()).fakeQuantized().dataType());
+    }
+
+    @Test
+    void nanOrInfinityIsRejectedWithItsPosition() {
+        INDArray x = Tensors.of(new float[]{0.5f, Float.NaN, 1f}, 3);
+        KernelException e = assertThrows(KernelException.class,
+                () -> UlqActivation.forward(x, ClipState.of(1f, -1f), 8, false, Parallel.sequential()));
+        assertTrue(e.getMessage().contains("invalid value NaN at flat index 1"), e.getMessage());
+        INDArray w = Tensors.of(new float[]{0.5f, Float.POSITIVE_INFINITY, 1f, 2f}, 2, 2);
+        KernelException arq = assertThrows(KernelException.class,
+                () -> ArqWeights.forward(w, WeightLayout.COUT_FIRST, 8, true, false, Parallel.sequential()));
+        assertTrue(arq.getMessage().contains("weight") && arq.getMessage().contains("Infinity"), arq.getMessage());
+    }
+
+    @Test
+    void emptyAndRanklessInputsAreRejected() {
+        assertThrows(KernelException.class, () -> ArqWeights.forward(Nd4j.create(DataType.FLOAT, 0, 4), WeightLayout.COUT_FIRST, 8,
+                true, false, Parallel.sequential()));
+        assertThrows(KernelException.class, () -> Ifmr.run(new float[0], Ifmr.Params.qatDefaults(8)));
+        KernelException axis = assertThrows(KernelException.class, () -> SelectiveMask.mask(random(5, 4, 8), 2, Parallel.sequential()));
+        assertTrue(axis.getMessage().contains("axis 2 does not exist"), axis.getMessage());
+    }
+
+    @Test
+    void shortCinAxesPruneFewerWeights() {
+        INDArray two = Tensors.of(new float[]{1, 2, 3, 4}, 2, 2);
+        assertArrayEquals(new float[]{1, 1, 1, 1}, KernelReference.values(SelectiveMask.mask(two, 1, Parallel.sequential())));
+        INDArray three = Tensors.of(new float[]{0.3f, -0.1f, 0.2f}, 1, 3);
+        assertArrayEquals(new float[]{1, 0, 1}, KernelReference.values(SelectiveMask.mask(three, 1, Parallel.sequential())));
+    }
+
+    @Test
+    void aRatioThatWouldPruneEverythingKeepsOneChannelPerGroup() {
+        assertEquals(9, PruneCount.of(10, 0.99, false, 1));
+        assertEquals(8, PruneCount.of(10, 0.99, false, 2));
+        FilterPruner.Result r = FilterPruner.prune("conv", List.of(random(6, 10, 3, 3, 3)), new int[]{0}, 0.99, 1, false);
+        assertEquals(9, r.prunedIndices().length);
+    }
+}
