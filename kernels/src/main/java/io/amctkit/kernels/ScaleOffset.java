@@ -94,7 +94,7 @@ public record ScaleOffset(float[] scale, int[] offset) {
      * AMCT's {@code process_scale}: scales below FLT_EPSILON become 1.0 and, with an offset, their offsets
      * −2^(bits−1); non-finite results are rejected. Returns {scale, offset} (offsets not yet rounded).
      */
-    static float[][] processScale(float[] scale, float[] offset, boolean withOffset, int bits) {
+    public static float[][] processScale(float[] scale, float[] offset, boolean withOffset, int bits) {
         float[] s = scale.clone();
         float[] o = offset.clone();
         for (int i = 0; i < s.length; i++) {
