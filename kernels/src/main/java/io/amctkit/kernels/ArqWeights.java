@@ -21,6 +21,12 @@ public final class ArqWeights {
 
     public static Result forward(INDArray weight, WeightLayout layout, int bits, boolean channelWise, boolean withOffset,
                                  Parallel parallel) {
+        return forwardInto(weight, layout, bits, channelWise, withOffset, Tensors.newFloat32(weight.shape()), parallel);
+    }
+
+    /** The forward writing the fake-quantized weight (module shape) into {@code out}. */
+    public static Result forwardInto(INDArray weight, WeightLayout layout, int bits, boolean channelWise, boolean withOffset,
+                                     INDArray out, Parallel parallel) {
         if (weight.rank() < 1 || weight.length() == 0) {
             throw new KernelException("ARQ needs a non-empty weight with output channels on axis 0; got shape "
                     + java.util.Arrays.toString(weight.shape()));
@@ -30,17 +36,48 @@ public final class ArqWeights {
         int n = in.limit();
         int cout = (int) w.size(0);
         int row = n / cout;
-        float[][] maxMin = channelWise ? ChannelStats.maxMin(in, cout, row, parallel) : ChannelStats.maxMin(in, 1, n, parallel);
-        for (int c = 0; c < maxMin[0].length; c++) {
-            if (!Float.isFinite(maxMin[0][c]) || !Float.isFinite(maxMin[1][c])) {
-                Tensors.requireFinite(in, "weight");
+        Tensors.requireOutput(out, w, "the ARQ output");
+        INDArray target = layout.transposed() ? Tensors.newFloat32(w.shape()) : out;
+        FloatBuffer o = Tensors.floats(target);
+        ScaleOffset f;
+        if (channelWise) {
+            // per row: statistics, factors and fake quantization together, so the second read hits the cache
+            float[] scale = new float[cout];
+            int[] offset = new int[cout];
+            parallel.forRows(cout, row, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    float[] mm = ChannelStats.scan(in, c * row, (c + 1) * row);
+                    requireFinite(mm, in, c * row, (c + 1) * row);
+                    ScaleOffset rowFactors = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, withOffset, bits);
+                    scale[c] = rowFactors.scale(0);
+                    offset[c] = rowFactors.offset(0);
+                    FakeQuant.apply(in, o, c * row, (c + 1) * row, rowFactors, row, bits);
+                }
+            });
+            f = new ScaleOffset(scale, offset);
+        } else {
+            float[][] mm = ChannelStats.maxMin(in, 1, n, parallel);
+            requireFinite(new float[]{mm[0][0], mm[1][0]}, in, 0, n);
+            f = ScaleOffset.calculate(mm[0], mm[1], withOffset, bits);
+            ScaleOffset tensorFactors = f;
+            parallel.forRange(n, (from, to) -> FakeQuant.apply(in, o, from, to, tensorFactors, n, bits));
+        }
+        if (layout.transposed()) {
+            out.assign(layout.fromCoutFirst(target, weight.shape()));
+        }
+        return new Result(out, f);
+    }
+
+    /** max/min NaN or infinite: name the first offending element, as AMCT's check_quant_data rejects it. */
+    private static void requireFinite(float[] maxMin, FloatBuffer in, int from, int to) {
+        if (!Float.isFinite(maxMin[0]) || !Float.isFinite(maxMin[1])) {
+            for (int i = from; i < to; i++) {
+                if (!Float.isFinite(in.get(i))) {
+                    throw new KernelException("The weight to be quantized has invalid value " + in.get(i) + " at flat index " + i
+                            + " (AMCT: \"has invalid value inf or nan!\"); clean the weights or skip this layer");
+                }
             }
         }
-        ScaleOffset f = ScaleOffset.calculate(maxMin[0], maxMin[1], withOffset, bits);
-        INDArray out = Tensors.newFloat32(w.shape());
-        FloatBuffer o = Tensors.floats(out);
-        parallel.forRange(n, (from, to) -> FakeQuant.apply(in, o, from, to, f, channelWise ? row : n, bits));
-        return new Result(layout.fromCoutFirst(out, weight.shape()), f);
     }
 
     /** Straight-through: the weight gradient is the output gradient, unchanged. */

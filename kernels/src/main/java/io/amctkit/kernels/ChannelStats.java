@@ -28,7 +28,7 @@ final class ChannelStats {
         }
         float[] max = new float[rows];
         float[] min = new float[rows];
-        parallel.forRange(rows, (from, to) -> {
+        parallel.forRows(rows, rowLength, (from, to) -> {
             for (int r = from; r < to; r++) {
                 float[] m = scan(data, r * rowLength, (r + 1) * rowLength);
                 max[r] = m[0];
@@ -39,7 +39,7 @@ final class ChannelStats {
     }
 
     /** {max, min} of {@code data[from, to)}; NaN if any element is NaN. */
-    private static float[] scan(FloatBuffer data, int from, int to) {
+    static float[] scan(FloatBuffer data, int from, int to) {
         float hi = Float.NEGATIVE_INFINITY;
         float lo = Float.POSITIVE_INFINITY;
         for (int i = from; i < to; i++) {

@@ -12,10 +12,17 @@ public final class FakeQuant {
     private FakeQuant() {
     }
 
-    /** The integer level of one value. */
+    /** 1.5·2^23: adding and subtracting it rounds a float of magnitude ≤ 2^22 half to even. */
+    private static final float ROUNDER = 12582912f;
+
+    /**
+     * The integer level of one value. Clamping to the integer bounds before rounding equals AMCT's round-then-clamp
+     * (the bounds are integers), and keeps |t| ≤ 2^15 so the add/subtract rounding is exact half-to-even.
+     */
     static float quantize(float x, float scale, float offset, float qmin, float qmax) {
-        float q = Fp32.rint(x / scale + offset);
-        return q < qmin ? qmin : (q > qmax ? qmax : q);
+        float t = x / scale + offset;
+        t = t < qmin ? qmin : (t > qmax ? qmax : t);
+        return (t + ROUNDER) - ROUNDER;
     }
 
     /** Quantize and dequantize one value. */
@@ -25,29 +32,35 @@ public final class FakeQuant {
 
     /**
      * Fake-quantizes {@code in[from, to)} into {@code out}; {@code rowLength} elements share one channel's factors
-     * (the whole tensor when {@code factors} has one channel).
+     * (the whole tensor when {@code factors} has one channel). Returns the first index holding NaN or ±Infinity
+     * (which AMCT rejects), or −1.
      */
-    static void apply(FloatBuffer in, FloatBuffer out, int from, int to, ScaleOffset factors, int rowLength, int bits) {
+    static int apply(FloatBuffer in, FloatBuffer out, int from, int to, ScaleOffset factors, int rowLength, int bits) {
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
-        if (factors.channels() == 1) {
-            float s = factors.scale(0);
-            float o = factors.offset(0);
-            for (int i = from; i < to; i++) {
-                out.put(i, apply(in.get(i), s, o, qmin, qmax));
-            }
-            return;
-        }
+        boolean finite = true;
         int i = from;
         while (i < to) {
-            int c = i / rowLength;
-            int end = Math.min(to, (c + 1) * rowLength);
+            int c = factors.channels() == 1 ? 0 : i / rowLength;
+            int end = factors.channels() == 1 ? to : Math.min(to, (c + 1) * rowLength);
             float s = factors.scale(c);
             float o = factors.offset(c);
             for (; i < end; i++) {
-                out.put(i, apply(in.get(i), s, o, qmin, qmax));
+                float x = in.get(i);
+                finite &= x - x == 0f;
+                float t = x / s + o;
+                t = t < qmin ? qmin : (t > qmax ? qmax : t);
+                out.put(i, (((t + ROUNDER) - ROUNDER) - o) * s);
             }
         }
+        if (!finite) {
+            for (int j = from; j < to; j++) {
+                if (!Float.isFinite(in.get(j))) {
+                    return j;
+                }
+            }
+        }
+        return -1;
     }
 
     /** The integer levels of {@code x} (AMCT's {@code apply_fake_quantize} output), as floats. */

@@ -36,6 +36,23 @@ public interface Kernels extends AutoCloseable {
     FilterPruner.Result filterPrune(String layer, List<INDArray> producers, int[] pruneAxes, double pruneRatio,
                                     int pruneGroup, boolean ascendOptimized);
 
+    /** {@link #ulqForward} writing into {@code out} (no allocation: for loops that reuse their buffers). */
+    UlqActivation.Forward ulqForwardInto(INDArray input, ClipState state, int bits, boolean fixedMin, INDArray out);
+
+    /** {@link #ulqBackward} writing the input gradient into {@code gradInput}. */
+    UlqActivation.Gradients ulqBackwardInto(INDArray input, INDArray gradOutput, float clipMax, float clipMin, int bits,
+                                            INDArray gradInput);
+
+    /** {@link #arq} writing into {@code out}. */
+    ArqWeights.Result arqInto(INDArray weight, WeightLayout layout, int bits, boolean channelWise, INDArray out);
+
+    /** {@link #weightUlqForward} writing into {@code out}. */
+    WeightUlq.Forward weightUlqForwardInto(INDArray weight, WeightLayout layout, float[] scale, int bits, boolean channelWise,
+                                           INDArray out);
+
+    /** {@link #selectiveMask} writing into {@code out}. */
+    INDArray selectiveMaskInto(INDArray weight, int axis, INDArray out);
+
     /** Kernel name → where it runs and how (e.g. "device: aclnnFakeQuantPerChannelAffineCachemask" or "host"). */
     Map<String, String> placement();
 

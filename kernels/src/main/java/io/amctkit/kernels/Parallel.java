@@ -83,6 +83,23 @@ public final class Parallel implements AutoCloseable {
         tasks.forEach(ForkJoinTask::join);
     }
 
+    /** Splits {@code rows} rows of {@code rowLength} elements by the total work, never inside a row. */
+    public void forRows(int rows, int rowLength, RangeTask task) {
+        long work = (long) rows * rowLength;
+        int chunks = threads == 1 || work < minParallel ? 1 : Math.min(threads, rows);
+        if (chunks == 1) {
+            task.run(0, rows);
+            return;
+        }
+        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
+        for (int c = 0; c < chunks; c++) {
+            int from = (int) ((long) rows * c / chunks);
+            int to = (int) ((long) rows * (c + 1) / chunks);
+            tasks.add(pool.submit(() -> task.run(from, to)));
+        }
+        tasks.forEach(ForkJoinTask::join);
+    }
+
     public void forRange(int n, RangeTask task) {
         forChunks(n, (chunk, from, to) -> task.run(from, to));
     }

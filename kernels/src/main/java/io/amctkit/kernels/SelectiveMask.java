@@ -15,6 +15,18 @@ public final class SelectiveMask {
     private SelectiveMask() {
     }
 
+    /** |w| at channel {@code ch} of a line, 0 for the padding past the axis end; NaN is rejected with its index. */
+    private static float abs(FloatBuffer in, int base, int ch, int c, int inner) {
+        if (ch >= c) {
+            return 0f;
+        }
+        float v = in.get(base + ch * inner);
+        if (v != v) {
+            throw new KernelException("2:4 mask: the weight has NaN at flat index " + (base + ch * inner));
+        }
+        return Math.abs(v);
+    }
+
     /** The Cin axis AMCT prunes along for a module type. */
     public static int cinAxis(String moduleType) {
         return moduleType.startsWith("ConvTranspose") ? 0 : 1;
@@ -26,14 +38,18 @@ public final class SelectiveMask {
     }
 
     public static INDArray mask(INDArray weight, int axis, Parallel parallel) {
+        return maskInto(weight, axis, Tensors.newFloat32(weight.shape()), parallel);
+    }
+
+    /** The mask written into {@code out} (a contiguous float32 array of the weight's size). */
+    public static INDArray maskInto(INDArray weight, int axis, INDArray out, Parallel parallel) {
         if (axis < 0 || axis >= weight.rank()) {
             throw new KernelException("2:4 pruning axis " + axis + " does not exist in a weight of rank " + weight.rank()
                     + " (shape " + java.util.Arrays.toString(weight.shape()) + ")");
         }
         INDArray w = Tensors.asFloat32(weight);
         FloatBuffer in = Tensors.floats(w);
-        INDArray out = Tensors.newFloat32(w.shape());
-        FloatBuffer m = Tensors.floats(out);
+        FloatBuffer m = Tensors.floats(Tensors.requireOutput(out, w, "the 2:4 mask"));
         long[] shape = w.shape();
         int c = (int) shape[axis];
         int inner = 1;
@@ -52,29 +68,31 @@ public final class SelectiveMask {
         int groups = (c + 3) / 4;
         int lines = outer * inner;
         int innerF = inner;
-        parallel.forRange(lines, (from, to) -> {
+        parallel.forRows(lines, c, (from, to) -> {
             for (int line = from; line < to; line++) {
                 int o = line / innerF;
                 int k = line % innerF;
                 int base = o * c * innerF + k;
                 for (int g = 0; g < groups; g++) {
-                    float[] a = new float[4];
-                    for (int j = 0; j < 4; j++) {
-                        int ch = g * 4 + j;
-                        if (ch < c) {
-                            float v = in.get(base + ch * innerF);
-                            if (v != v) {
-                                throw new KernelException("2:4 mask: weight has NaN at flat index " + (base + ch * innerF));
-                            }
-                            a[j] = Math.abs(v);
-                        }
+                    int c0 = g * 4;
+                    float a0 = abs(in, base, c0, c, innerF);
+                    float a1 = abs(in, base, c0 + 1, c, innerF);
+                    float a2 = abs(in, base, c0 + 2, c, innerF);
+                    float a3 = abs(in, base, c0 + 3, c, innerF);
+                    int keep;   // bit j set: position j kept
+                    if (a0 != a1 && a0 != a2 && a0 != a3 && a1 != a2 && a1 != a3 && a2 != a3) {
+                        // no ties: a value is pruned when at most one other value is smaller
+                        int r0 = (a1 < a0 ? 1 : 0) + (a2 < a0 ? 1 : 0) + (a3 < a0 ? 1 : 0);
+                        int r1 = (a0 < a1 ? 1 : 0) + (a2 < a1 ? 1 : 0) + (a3 < a1 ? 1 : 0);
+                        int r2 = (a0 < a2 ? 1 : 0) + (a1 < a2 ? 1 : 0) + (a3 < a2 ? 1 : 0);
+                        int r3 = (a0 < a3 ? 1 : 0) + (a1 < a3 ? 1 : 0) + (a2 < a3 ? 1 : 0);
+                        keep = (r0 >= 2 ? 1 : 0) | (r1 >= 2 ? 2 : 0) | (r2 >= 2 ? 4 : 0) | (r3 >= 2 ? 8 : 0);
+                    } else {
+                        int[] pruned = NthElement.smallestTwoOfFour(a0, a1, a2, a3);
+                        keep = 15 & ~(1 << pruned[0]) & ~(1 << pruned[1]);
                     }
-                    int[] pruned = NthElement.smallestTwoOfFour(a[0], a[1], a[2], a[3]);
-                    for (int j = 0; j < 4; j++) {
-                        int ch = g * 4 + j;
-                        if (ch < c) {
-                            m.put(base + ch * innerF, j == pruned[0] || j == pruned[1] ? 0f : 1f);
-                        }
+                    for (int j = 0; j < 4 && c0 + j < c; j++) {
+                        m.put(base + (c0 + j) * innerF, (keep >> j & 1) == 1 ? 1f : 0f);
                     }
                 }
             }

@@ -41,6 +41,19 @@ public final class Tensors {
         return Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
     }
 
+    /**
+     * {@code out} checked to be a contiguous float32 array of {@code like}'s length, for the kernels' {@code ...Into}
+     * variants that write into a caller's buffer (a training loop's reused output) instead of allocating.
+     */
+    static INDArray requireOutput(INDArray out, INDArray like, String what) {
+        if (out.dataType() != DataType.FLOAT || out.ordering() != 'c' || out.length() != like.length()
+                || (out.isView() && (out.offset() != 0 || out.length() != out.data().length()))) {
+            throw new KernelException(what + " must be a contiguous c-order float32 array of " + like.length()
+                    + " elements; got " + out.dataType() + " " + java.util.Arrays.toString(out.shape()));
+        }
+        return out;
+    }
+
     /** A float32 array holding {@code values} with {@code shape}. */
     public static INDArray of(float[] values, long... shape) {
         return Nd4j.create(values, shape, 'c');

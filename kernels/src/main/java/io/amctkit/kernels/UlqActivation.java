@@ -47,14 +47,24 @@ public final class UlqActivation {
 
     public static Forward forward(INDArray input, ClipState state, int bits, boolean fixedMin, boolean asymmetric,
                                   Parallel parallel) {
+        return forwardInto(input, state, bits, fixedMin, asymmetric, Tensors.newFloat32(input.shape()), parallel);
+    }
+
+    /** The forward writing its output into {@code out} (a contiguous float32 array of the input's size). */
+    public static Forward forwardInto(INDArray input, ClipState state, int bits, boolean fixedMin, boolean asymmetric,
+                                      INDArray out, Parallel parallel) {
         INDArray x = Tensors.asFloat32(input);
         FloatBuffer in = Tensors.floats(x);
-        Tensors.requireFinite(in, "activation");
+        FloatBuffer o = Tensors.floats(Tensors.requireOutput(out, x, "the ULQ output"));
         float[] clips = effectiveClips(state, fixedMin);
         ScaleOffset f = ScaleOffset.calculate(new float[]{clips[0]}, new float[]{clips[1]}, asymmetric, bits);
-        INDArray out = Tensors.newFloat32(x.shape());
-        FloatBuffer o = Tensors.floats(out);
-        parallel.forRange(in.limit(), (from, to) -> FakeQuant.apply(in, o, from, to, f, in.limit(), bits));
+        parallel.forRange(in.limit(), (from, to) -> {
+            int bad = FakeQuant.apply(in, o, from, to, f, in.limit(), bits);
+            if (bad >= 0) {
+                throw new KernelException("The activation to be quantized has invalid value " + in.get(bad) + " at flat index "
+                        + bad + " (AMCT: \"has invalid value inf or nan!\"); clean the data or skip this layer");
+            }
+        });
         return new Forward(out, f.scale(0), f.offset(0), clips[0], clips[1]);
     }
 
@@ -66,6 +76,12 @@ public final class UlqActivation {
 
     public static Gradients backward(INDArray input, INDArray gradOutput, float clipMax, float clipMin, int bits,
                                      boolean asymmetric, Parallel parallel) {
+        return backwardInto(input, gradOutput, clipMax, clipMin, bits, asymmetric, Tensors.newFloat32(input.shape()), parallel);
+    }
+
+    /** The backward writing the input gradient into {@code gradInput}. */
+    public static Gradients backwardInto(INDArray input, INDArray gradOutput, float clipMax, float clipMin, int bits,
+                                         boolean asymmetric, INDArray gradInput, Parallel parallel) {
         INDArray x = Tensors.asFloat32(input);
         INDArray g = Tensors.asFloat32(gradOutput);
         if (x.length() != g.length()) {
@@ -79,7 +95,7 @@ public final class UlqActivation {
         float hi = s * (float) (((1L << (bits - 1)) - 1) - off);
         float lo = s * (float) (-(1L << (bits - 1)) - off);
         float levels = (float) ((1L << bits) - 1);
-        INDArray gradIn = Tensors.newFloat32(x.shape());
+        INDArray gradIn = Tensors.requireOutput(gradInput, x, "the ULQ input gradient");
         FloatBuffer gi = Tensors.floats(gradIn);
         double[] sums = parallel.reduceRanges(in.limit(), 2, (from, to, acc) -> {
             double sumMax = 0;
@@ -90,7 +106,7 @@ public final class UlqActivation {
                 boolean upper = v > hi;
                 boolean lower = v < lo;
                 float t = (upper ? clipMax : (lower ? clipMin : v)) / s;
-                float e = (Fp32.rint(t) - t) / levels;
+                float e = (Fp32.rintSmall(t) - t) / levels;
                 sumMax += (e + (upper ? 1f : 0f)) * gv;
                 sumMin += ((lower ? 1f : 0f) - e) * gv;
                 gi.put(i, upper || lower ? 0f : gv);

@@ -36,19 +36,28 @@ public final class WeightUlq {
     /** Forward with {@code scale} (null on the first forward: ARQ initialisation). */
     public static Forward forward(INDArray weight, WeightLayout layout, float[] scale, int bits, boolean channelWise,
                                   Parallel parallel) {
+        return forwardInto(weight, layout, scale, bits, channelWise, Tensors.newFloat32(weight.shape()), parallel);
+    }
+
+    /** The forward writing the fake-quantized weight (module shape) into {@code out}. */
+    public static Forward forwardInto(INDArray weight, WeightLayout layout, float[] scale, int bits, boolean channelWise,
+                                      INDArray out, Parallel parallel) {
         float[] s = scale == null ? initialScale(weight, layout, bits, channelWise, parallel) : scale.clone();
         INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
         FloatBuffer in = Tensors.floats(w);
-        Tensors.requireFinite(in, "weight");
         int rows = s.length;
         if (in.limit() % rows != 0) {
             throw new KernelException("weight of " + in.limit() + " elements cannot be split into " + rows + " scale channels");
         }
         ScaleOffset f = new ScaleOffset(s, new int[rows]);
-        INDArray out = Tensors.newFloat32(w.shape());
-        FloatBuffer o = Tensors.floats(out);
+        Tensors.requireOutput(out, w, "the weight ULQ output");
+        INDArray target = layout.transposed() ? Tensors.newFloat32(w.shape()) : out;
+        FloatBuffer o = Tensors.floats(target);
         parallel.forRange(in.limit(), (from, to) -> FakeQuant.apply(in, o, from, to, f, in.limit() / rows, bits));
-        return new Forward(layout.fromCoutFirst(out, weight.shape()), s);
+        if (layout.transposed()) {
+            out.assign(layout.fromCoutFirst(target, weight.shape()));
+        }
+        return new Forward(out, s);
     }
 
     /** N of the scale gradient: dimension 1 after AMCT's view of the weight (output channels first). */

@@ -54,6 +54,35 @@ class KernelBehaviourTest {
     }
 
     @Test
+    void intoVariantsWriteWhatTheAllocatingOnesReturn() {
+        INDArray x = random(7, 16, 64);
+        INDArray g = random(8, 16, 64);
+        try (Kernels k = Backends.select().kernels(2)) {
+            INDArray out = Tensors.newFloat32(16, 64);
+            ClipState clips = ClipState.of(2f, -3f);
+            k.ulqForwardInto(x, clips, 8, true, out);
+            assertArrayEquals(KernelReference.values(k.ulqForward(x, clips, 8, true).output()), KernelReference.values(out));
+            k.ulqBackwardInto(x, g, 2f, 0f, 8, out);
+            assertArrayEquals(KernelReference.values(k.ulqBackward(x, g, 2f, 0f, 8).gradInput()), KernelReference.values(out));
+            k.arqInto(x, WeightLayout.COUT_FIRST, 4, true, out);
+            assertArrayEquals(KernelReference.values(k.arq(x, WeightLayout.COUT_FIRST, 4, true).fakeQuantized()), KernelReference.values(out));
+            k.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, null, 8, false, out);
+            assertArrayEquals(KernelReference.values(k.weightUlqForward(x, WeightLayout.COUT_FIRST, null, 8, false).fakeQuantized()),
+                    KernelReference.values(out));
+            k.selectiveMaskInto(x, 1, out);
+            assertArrayEquals(KernelReference.values(k.selectiveMask(x, 1)), KernelReference.values(out));
+            INDArray deconv = random(9, 8, 3, 2, 2);
+            INDArray dout = Tensors.newFloat32(8, 3, 2, 2);
+            k.arqInto(deconv, WeightLayout.of("ConvTranspose2d", 1), 8, true, dout);
+            assertArrayEquals(KernelReference.values(k.arq(deconv, WeightLayout.of("ConvTranspose2d", 1), 8, true).fakeQuantized()),
+                    KernelReference.values(dout));
+            KernelException wrong = assertThrows(KernelException.class, () -> k.arqInto(x, WeightLayout.COUT_FIRST, 8, true,
+                    Tensors.newFloat32(3)));
+            assertTrue(wrong.getMessage().contains("the ARQ output must be a contiguous c-order float32 array of 1024"), wrong.getMessage());
+        }
+    }
+
+    @Test
     void halfPrecisionInputsAreComputedInFloat32() {
         INDArray x = random(4, 64);
         INDArray half = x.castTo(DataType.HALF);

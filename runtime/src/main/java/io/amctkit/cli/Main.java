@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
         description = {"See and check what an AMCT simplified config (.cfg) does, before a long training run.",
                 "Without a command: the five sample configs of AMCT's documentation, built with the amctkit DSL,",
                 "and their validation."},
-        subcommands = {CfgCommand.class, ResolveCommand.class, ReferenceCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CfgCommand.class, ResolveCommand.class, ReferenceCommand.class, BenchCommand.class, DoctorCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:invalid input (AMCT would reject it)", "2:usage or I/O error"})
 public final class Main implements Callable<Integer> {

@@ -29,7 +29,8 @@ final class ReferenceCommand implements Runnable {
     /** {@code amctkit reference check DIR}. */
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Replay every case of a folder laid out like ../shared/reference (resolution/*.json with",
-                    "_index.json): one line per file, then 'reference: N passed, M failed'."},
+                    "_index.json, kernels/*.json): one line per file, then 'reference: N passed, M failed'.",
+                    "Kernels run on the selected backend (-Damctkit.backend or AMCTKIT_BACKEND; default: best usable)."},
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {"0:every check agrees with AMCT", "1:some check disagrees", "2:usage or I/O error"})
     static final class Check implements Callable<Integer> {

@@ -67,6 +67,33 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public UlqActivation.Forward ulqForwardInto(INDArray input, ClipState state, int bits, boolean fixedMin, INDArray out) {
+        return UlqActivation.forwardInto(input, state, bits, fixedMin, true, out, parallel);
+    }
+
+    @Override
+    public UlqActivation.Gradients ulqBackwardInto(INDArray input, INDArray gradOutput, float clipMax, float clipMin, int bits,
+                                                   INDArray gradInput) {
+        return UlqActivation.backwardInto(input, gradOutput, clipMax, clipMin, bits, true, gradInput, parallel);
+    }
+
+    @Override
+    public ArqWeights.Result arqInto(INDArray weight, WeightLayout layout, int bits, boolean channelWise, INDArray out) {
+        return ArqWeights.forwardInto(weight, layout, bits, channelWise, false, out, parallel);
+    }
+
+    @Override
+    public WeightUlq.Forward weightUlqForwardInto(INDArray weight, WeightLayout layout, float[] scale, int bits,
+                                                  boolean channelWise, INDArray out) {
+        return WeightUlq.forwardInto(weight, layout, scale, bits, channelWise, out, parallel);
+    }
+
+    @Override
+    public INDArray selectiveMaskInto(INDArray weight, int axis, INDArray out) {
+        return SelectiveMask.maskInto(weight, axis, out, parallel);
+    }
+
+    @Override
     public Map<String, String> placement() {
         Map<String, String> where = new LinkedHashMap<>();
         for (String k : List.of("ulq_forward", "ulq_backward", "arq", "weight_ulq_forward", "weight_ulq_backward",

@@ -8,6 +8,10 @@ import io.amctkit.dsl.RetrainConfig;
 import io.amctkit.dsl.resolve.Layer;
 import io.amctkit.dsl.resolve.Resolution;
 import io.amctkit.dsl.resolve.Resolver;
+import io.amctkit.kernels.Backend;
+import io.amctkit.kernels.Backends;
+import io.amctkit.kernels.Kernels;
+import io.amctkit.kernels.reference.KernelVectors;
 import io.amctkit.runtime.InvalidInputException;
 
 import java.io.IOException;
@@ -21,9 +25,10 @@ import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 /**
- * Replays a folder laid out like AMCT's reference data ({@code resolution/*.json} with {@code _index.json}) through
- * amctkit and reports, per file, how many of its checks agree with AMCT: the verdict in each mode and, when AMCT
- * accepted, the resolved JSON compared as maps.
+ * Replays a folder laid out like AMCT's reference data ({@code resolution/*.json} with {@code _index.json}, and
+ * {@code kernels/*.json}) through amctkit and reports, per file, how many of its checks agree with AMCT: for
+ * resolution the verdict in each mode and, when AMCT accepted, the resolved JSON compared as maps; for kernels every
+ * vector case on the selected backend.
  */
 public final class ReferenceCheck {
 
@@ -56,10 +61,29 @@ public final class ReferenceCheck {
                 }
             }
         }
+        Path kernels = dir.resolve("kernels");
+        if (Files.isDirectory(kernels)) {
+            Backend backend = Backends.select();
+            try (Kernels k = backend.kernels(Runtime.getRuntime().availableProcessors());
+                 Stream<Path> files = Files.list(kernels)) {
+                for (Path file : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                    results.add(kernelFile(dir, file, k));
+                }
+            }
+        }
         if (results.isEmpty()) {
-            throw new InvalidInputException(dir + ": no reference cases found (expected resolution/*.json)", false);
+            throw new InvalidInputException(dir + ": no reference cases found (expected resolution/*.json or kernels/*.json)", false);
         }
         return results;
+    }
+
+    private static FileResult kernelFile(Path dir, Path file, Kernels kernels) throws IOException {
+        List<String> failures = new ArrayList<>();
+        List<KernelVectors.VectorCase> cases = KernelVectors.cases(file);
+        for (KernelVectors.VectorCase c : cases) {
+            KernelVectors.run(c, kernels).ifPresent(f -> failures.add(c.name() + ": " + f));
+        }
+        return new FileResult(dir.relativize(file).toString(), cases.size() - failures.size(), cases.size(), failures);
     }
 
     private static FileResult resolutionCase(Path dir, Path file, JsonNode index) throws IOException {

@@ -1,0 +1,91 @@
+package io.amctkit.runtime.bench;
+
+import io.amctkit.kernels.ClipState;
+import io.amctkit.kernels.Ifmr;
+import io.amctkit.kernels.Kernels;
+import io.amctkit.kernels.Tensors;
+import io.amctkit.kernels.UlqActivation;
+import io.amctkit.kernels.WeightLayout;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * "How fast on this machine": each kernel on synthetic float32 data, timed over a few runs after a warm-up, as GB/s
+ * of bytes read + written, writing into reused output buffers as a training loop does. A quick answer for users; the
+ * documented figures come from JMH (docs/performance.md).
+ */
+public final class KernelBench {
+
+    /** One kernel's timing: median seconds over the runs and the bytes it reads and writes. */
+    public record Timing(String kernel, String shape, long bytes, double medianSeconds) {
+        public double gigabytesPerSecond() {
+            return bytes / medianSeconds / 1e9;
+        }
+    }
+
+    private KernelBench() {
+    }
+
+    public static List<Timing> run(Kernels kernels, int elements, int repeat) {
+        int cols = 4096;
+        int rows = Math.max(1, elements / cols);
+        int n = rows * cols;
+        INDArray x = random(1, rows, cols);
+        INDArray g = random(2, rows, cols);
+        INDArray y = Tensors.newFloat32(rows, cols);
+        INDArray dy = Tensors.newFloat32(rows, cols);
+        List<Timing> out = new ArrayList<>();
+        out.add(time("arq per-channel", rows + "x" + cols, 8L * n, repeat,
+                () -> kernels.arqInto(x, WeightLayout.COUT_FIRST, 8, true, y)));
+        out.add(time("arq per-tensor", rows + "x" + cols, 8L * n, repeat,
+                () -> kernels.arqInto(x, WeightLayout.COUT_FIRST, 8, false, y)));
+        ClipState clips = ClipState.of(3f, -3f);
+        out.add(time("ulq forward", String.valueOf(n), 8L * n, repeat, () -> kernels.ulqForwardInto(x, clips, 8, false, y)));
+        UlqActivation.Forward f = kernels.ulqForwardInto(x, clips, 8, false, y);
+        out.add(time("ulq backward", String.valueOf(n), 12L * n, repeat,
+                () -> kernels.ulqBackwardInto(x, g, f.clipMax(), f.clipMin(), 8, dy)));
+        float[] scale = kernels.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, null, 8, true, y).scale();
+        out.add(time("weight ulq forward", rows + "x" + cols, 8L * n, repeat,
+                () -> kernels.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, scale, 8, true, y)));
+        out.add(time("2:4 mask", rows + "x" + cols, 8L * n, repeat, () -> kernels.selectiveMaskInto(x, 1, y)));
+        int filters = 512;
+        INDArray w = x.reshape(filters, n / filters);
+        out.add(time("filter ranking", filters + "x" + (n / filters), 4L * n, repeat,
+                () -> kernels.filterPrune("bench", List.of(w), new int[]{0}, 0.3, 1, false)));
+        int calib = Math.min(n, 1 << 20);
+        INDArray a = random(3, calib);
+        out.add(time("ifmr (61 candidates)", String.valueOf(calib), 4L * calib * 62, Math.min(repeat, 3),
+                () -> kernels.ifmr(a, Ifmr.Params.qatDefaults(8))));
+        return out;
+    }
+
+    private static Timing time(String kernel, String shape, long bytes, int repeat, Supplier<?> work) {
+        work.get();
+        double[] seconds = new double[Math.max(1, repeat)];
+        for (int i = 0; i < seconds.length; i++) {
+            long t0 = System.nanoTime();
+            work.get();
+            seconds[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        Arrays.sort(seconds);
+        return new Timing(kernel, shape, bytes, seconds[seconds.length / 2]);
+    }
+
+    static INDArray random(long seed, long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        float[] v = new float[(int) n];
+        Random r = new Random(seed);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return Tensors.of(v, shape);
+    }
+}
