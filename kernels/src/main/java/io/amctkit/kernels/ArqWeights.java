@@ -45,13 +45,29 @@ public final class ArqWeights {
             float[] scale = new float[cout];
             int[] offset = new int[cout];
             parallel.forRows(cout, row, (from, to) -> {
+                float[] src = new float[Math.min(row, FakeQuant.BLOCK)];
+                float[] dst = new float[src.length];
+                float qmin = Fp32.qmin(bits);
+                float qmax = Fp32.qmax(bits);
                 for (int c = from; c < to; c++) {
-                    float[] mm = ChannelStats.scan(in, c * row, (c + 1) * row);
-                    requireFinite(mm, in, c * row, (c + 1) * row);
+                    int base = c * row;
+                    float[] mm;
+                    if (row <= src.length) {
+                        in.get(base, src, 0, row);   // one read of the row: statistics and quantization both use it
+                        mm = ChannelStats.maxMin(src, row);
+                    } else {
+                        mm = ChannelStats.scan(in, base, base + row);
+                    }
+                    requireFinite(mm, in, base, base + row);
                     ScaleOffset rowFactors = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, withOffset, bits);
                     scale[c] = rowFactors.scale(0);
                     offset[c] = rowFactors.offset(0);
-                    FakeQuant.apply(in, o, c * row, (c + 1) * row, rowFactors, row, bits);
+                    if (row <= src.length) {
+                        FakeQuant.block(src, dst, row, scale[c], offset[c], qmin, qmax);
+                        o.put(base, dst, 0, row);
+                    } else {
+                        FakeQuant.apply(in, o, base, base + row, rowFactors, row, bits);
+                    }
                 }
             });
             f = new ScaleOffset(scale, offset);

@@ -30,37 +30,52 @@ public final class FakeQuant {
         return (quantize(x, scale, offset, qmin, qmax) - offset) * scale;
     }
 
+    /** Elements staged per block: 16 KiB in and out, resident in L1/L2 while the vectorizable loop runs. */
+    static final int BLOCK = 4096;
+
     /**
      * Fake-quantizes {@code in[from, to)} into {@code out}; {@code rowLength} elements share one channel's factors
-     * (the whole tensor when {@code factors} has one channel). Returns the first index holding NaN or ±Infinity
-     * (which AMCT rejects), or −1.
+     * (the whole tensor when {@code factors} has one channel). Each block of the direct buffer is bulk-copied into a
+     * small heap array, quantized by a loop the JIT vectorizes, and bulk-copied out: one read and one write of memory
+     * per element. Returns the first index holding NaN or ±Infinity (which AMCT rejects), or −1.
      */
     static int apply(FloatBuffer in, FloatBuffer out, int from, int to, ScaleOffset factors, int rowLength, int bits) {
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
-        boolean finite = true;
+        float[] src = new float[Math.min(BLOCK, Math.max(1, to - from))];
+        float[] dst = new float[src.length];
         int i = from;
         while (i < to) {
             int c = factors.channels() == 1 ? 0 : i / rowLength;
-            int end = factors.channels() == 1 ? to : Math.min(to, (c + 1) * rowLength);
-            float s = factors.scale(c);
-            float o = factors.offset(c);
-            for (; i < end; i++) {
-                float x = in.get(i);
-                finite &= x - x == 0f;
-                float t = x / s + o;
-                t = t < qmin ? qmin : (t > qmax ? qmax : t);
-                out.put(i, (((t + ROUNDER) - ROUNDER) - o) * s);
-            }
-        }
-        if (!finite) {
-            for (int j = from; j < to; j++) {
-                if (!Float.isFinite(in.get(j))) {
-                    return j;
+            int rowEnd = factors.channels() == 1 ? to : Math.min(to, (c + 1) * rowLength);
+            int end = Math.min(rowEnd, i + src.length);
+            int len = end - i;
+            in.get(i, src, 0, len);
+            float largest = block(src, dst, len, factors.scale(c), factors.offset(c), qmin, qmax);
+            if (!(largest <= Float.MAX_VALUE)) {
+                for (int k = 0; k < len; k++) {
+                    if (!Float.isFinite(src[k])) {
+                        return i + k;
+                    }
                 }
             }
+            out.put(i, dst, 0, len);
+            i = end;
         }
         return -1;
+    }
+
+    /** Quantize-dequantize {@code src[0, len)} into {@code dst}; returns max |x| (NaN or ∞ when a value is not finite). */
+    static float block(float[] src, float[] dst, int len, float s, float o, float qmin, float qmax) {
+        float largest = 0f;
+        for (int k = 0; k < len; k++) {
+            float x = src[k];
+            largest = Math.max(largest, Math.abs(x));
+            float t = x / s + o;
+            t = Math.min(Math.max(t, qmin), qmax);
+            dst[k] = (((t + ROUNDER) - ROUNDER) - o) * s;
+        }
+        return largest;
     }
 
     /** The integer levels of {@code x} (AMCT's {@code apply_fake_quantize} output), as floats. */

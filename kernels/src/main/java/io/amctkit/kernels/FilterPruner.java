@@ -24,6 +24,11 @@ public final class FilterPruner {
 
     public static Result prune(String layer, List<INDArray> producers, int[] pruneAxes, double pruneRatio, int pruneGroup,
                                boolean ascendOptimized) {
+        return prune(layer, producers, pruneAxes, pruneRatio, pruneGroup, ascendOptimized, Parallel.sequential());
+    }
+
+    public static Result prune(String layer, List<INDArray> producers, int[] pruneAxes, double pruneRatio, int pruneGroup,
+                               boolean ascendOptimized, Parallel parallel) {
         if (producers.isEmpty() || producers.size() != pruneAxes.length) {
             throw new KernelException(layer + ": filter pruning needs one prune axis per producer tensor; got "
                     + producers.size() + " tensors and " + pruneAxes.length + " axes");
@@ -49,7 +54,7 @@ public final class FilterPruner {
         int perGroup = pruneNum / pruneGroup;
         List<float[]> norms = new ArrayList<>();
         for (int i = 0; i < producers.size(); i++) {
-            norms.add(normalizedNorms(producers.get(i), pruneAxes[i]));
+            norms.add(normalizedNorms(producers.get(i), pruneAxes[i], parallel));
         }
         float[] decide = norms.get(0);
         float[] mask = new float[channels];
@@ -120,7 +125,7 @@ public final class FilterPruner {
     }
 
     /** Per-channel L2 norm over all axes but {@code axis}, divided by numel/shape[0], then min-max normalised. */
-    static float[] normalizedNorms(INDArray tensor, int axis) {
+    static float[] normalizedNorms(INDArray tensor, int axis, Parallel parallel) {
         INDArray t = Tensors.asFloat32(tensor);
         FloatBuffer in = Tensors.floats(t);
         long[] shape = t.shape();
@@ -133,14 +138,12 @@ public final class FilterPruner {
         double[] sq = new double[c];
         if (outer == 1) {
             // channels on axis 0: each channel is one contiguous run; channels in parallel, 4 independent sums each
-            try (Parallel parallel = Parallel.of(Runtime.getRuntime().availableProcessors())) {
-                int run = inner;
-                parallel.forRows(c, run, (from, to) -> {
-                    for (int ch = from; ch < to; ch++) {
-                        sq[ch] = sumOfSquares(in, ch * run, (ch + 1) * run);
-                    }
-                });
-            }
+            int run = inner;
+            parallel.forRows(c, run, (from, to) -> {
+                for (int ch = from; ch < to; ch++) {
+                    sq[ch] = sumOfSquares(in, ch * run, (ch + 1) * run);
+                }
+            });
         } else {
             for (int o = 0; o < outer; o++) {
                 for (int ch = 0; ch < c; ch++) {

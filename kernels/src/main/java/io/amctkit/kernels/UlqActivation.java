@@ -68,6 +68,59 @@ public final class UlqActivation {
         return new Forward(out, f.scale(0), f.offset(0), clips[0], clips[1]);
     }
 
+    /**
+     * One block of the backward, in two loops: the first (element-wise, vectorizable) writes dx = g inside the clip
+     * range and 0 outside, and the two clip-gradient terms (e + U)·g and (L − e)·g; the second sums the terms in
+     * double over four lanes ({@code lanes[0..3]}: clip_max, {@code lanes[4..7]}: clip_min). e is scaled by the
+     * reciprocal of 2^b − 1 instead of a division: it only enters these sums, whose reduction order already makes them
+     * differ from torch's by up to ~1e-7·Σ|term| (algorithms.md §2.3); dx is exact.
+     */
+    private static void gradientBlock(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi,
+                                      float lo, float clipMax, float clipMin, float s, float invLevels, double[] lanes) {
+        for (int k = 0; k < len; k++) {
+            float v = xs[k];
+            float g = gs[k];
+            float u = v > hi ? 1f : 0f;
+            float l = v < lo ? 1f : 0f;
+            float t = (v > hi ? clipMax : (v < lo ? clipMin : v)) / s;
+            float e = (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - t) * invLevels;
+            dx[k] = (u + l) == 0f ? g : 0f;
+            ta[k] = (e + u) * g;
+            tb[k] = (l - e) * g;
+        }
+        double m0 = 0;
+        double m1 = 0;
+        double m2 = 0;
+        double m3 = 0;
+        double n0 = 0;
+        double n1 = 0;
+        double n2 = 0;
+        double n3 = 0;
+        int k = 0;
+        for (; k + 3 < len; k += 4) {
+            m0 += ta[k];
+            m1 += ta[k + 1];
+            m2 += ta[k + 2];
+            m3 += ta[k + 3];
+            n0 += tb[k];
+            n1 += tb[k + 1];
+            n2 += tb[k + 2];
+            n3 += tb[k + 3];
+        }
+        for (; k < len; k++) {
+            m0 += ta[k];
+            n0 += tb[k];
+        }
+        lanes[0] += m0;
+        lanes[1] += m1;
+        lanes[2] += m2;
+        lanes[3] += m3;
+        lanes[4] += n0;
+        lanes[5] += n1;
+        lanes[6] += n2;
+        lanes[7] += n3;
+    }
+
     /** The backward on the effective clips of the forward ({@code fwd.clipMax()}, {@code fwd.clipMin()}). */
     public static Gradients backward(INDArray input, INDArray gradOutput, float clipMax, float clipMin, int bits,
                                      Parallel parallel) {
@@ -98,21 +151,22 @@ public final class UlqActivation {
         INDArray gradIn = Tensors.requireOutput(gradInput, x, "the ULQ input gradient");
         FloatBuffer gi = Tensors.floats(gradIn);
         double[] sums = parallel.reduceRanges(in.limit(), 2, (from, to, acc) -> {
-            double sumMax = 0;
-            double sumMin = 0;
-            for (int i = from; i < to; i++) {
-                float v = in.get(i);
-                float gv = go.get(i);
-                boolean upper = v > hi;
-                boolean lower = v < lo;
-                float t = (upper ? clipMax : (lower ? clipMin : v)) / s;
-                float e = (Fp32.rintSmall(t) - t) / levels;
-                sumMax += (e + (upper ? 1f : 0f)) * gv;
-                sumMin += ((lower ? 1f : 0f) - e) * gv;
-                gi.put(i, upper || lower ? 0f : gv);
+            int size = Math.min(FakeQuant.BLOCK, Math.max(4, to - from));
+            float[] xs = new float[size];
+            float[] gs = new float[size];
+            float[] dx = new float[size];
+            float[] ta = new float[size];
+            float[] tb = new float[size];
+            double[] lanes = new double[8];
+            for (int i = from; i < to; i += size) {
+                int len = Math.min(size, to - i);
+                in.get(i, xs, 0, len);
+                go.get(i, gs, 0, len);
+                gradientBlock(xs, gs, dx, ta, tb, len, hi, lo, clipMax, clipMin, s, 1f / levels, lanes);
+                gi.put(i, dx, 0, len);
             }
-            acc[0] += sumMax;
-            acc[1] += sumMin;
+            acc[0] += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+            acc[1] += (lanes[4] + lanes[5]) + (lanes[6] + lanes[7]);
         });
         return new Gradients(gradIn, (float) sums[0], (float) sums[1]);
     }

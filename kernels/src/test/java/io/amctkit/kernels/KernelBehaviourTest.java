@@ -101,6 +101,9 @@ class KernelBehaviourTest {
         KernelException e = assertThrows(KernelException.class,
                 () -> UlqActivation.forward(x, ClipState.of(1f, -1f), 8, false, Parallel.sequential()));
         assertTrue(e.getMessage().contains("invalid value NaN at flat index 1"), e.getMessage());
+        INDArray nanWeight = Tensors.of(new float[]{0.5f, 0.1f, Float.NaN, 2f, 1f, 1f, 1f, 1f}, 2, 4);
+        KernelException mask = assertThrows(KernelException.class, () -> SelectiveMask.mask(nanWeight, 1, Parallel.sequential()));
+        assertTrue(mask.getMessage().contains("NaN in flat indices 0..3"), mask.getMessage());
         INDArray w = Tensors.of(new float[]{0.5f, Float.POSITIVE_INFINITY, 1f, 2f}, 2, 2);
         KernelException arq = assertThrows(KernelException.class,
                 () -> ArqWeights.forward(w, WeightLayout.COUT_FIRST, 8, true, false, Parallel.sequential()));

@@ -106,7 +106,7 @@ class ResolveCliTest {
     }
 
     @Test
-    void referenceCheckReplaysEveryCase() throws IOException {
+    void referenceCheckReplaysEveryResolutionAndKernelCase() throws IOException {
         CliTest.Result r = run("reference", "check", reference().toString());
         assertEquals(0, r.exit(), r.out());
         long files;
@@ -114,7 +114,49 @@ class ResolveCliTest {
             files = list.filter(p -> !p.getFileName().toString().startsWith("_")).count();
         }
         assertTrue(r.out().contains("resolution/seed_quant.json: 2/2"), r.out());
-        assertEquals("reference: " + (2 * files) + " passed, 0 failed", r.out().strip().lines().reduce((a, b) -> b).orElse(""));
+        for (String kernel : new String[]{"arq_retrain", "calculate_scale_offset", "filter_prune_bcp", "ifmr", "selective_mask_gen",
+                "ulq_retrain", "ulq_scale_retrain"}) {
+            assertTrue(r.out().lines().anyMatch(l -> l.matches("kernels/" + kernel + "\\.json: (\\d+)/\\1")), kernel + "\n" + r.out());
+        }
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElse("");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("reference: (\\d+) passed, 0 failed").matcher(last);
+        assertTrue(m.matches(), last);
+        assertTrue(Long.parseLong(m.group(1)) >= 2 * files + 600, last);
+    }
+
+    @Test
+    void referenceCheckReportsADisagreementAndExitsWithOne(@TempDir Path dir) throws IOException {
+        Path copy = dir.resolve("reference");
+        Files.createDirectories(copy.resolve("resolution"));
+        Files.copy(reference().resolve("resolution/_index.json"), copy.resolve("resolution/_index.json"));
+        String tampered = Files.readString(reference().resolve("resolution/seed_quant.json"))
+                .replaceFirst("\"clip_max\": 6.0", "\"clip_max\": 5.0");
+        Files.writeString(copy.resolve("resolution/seed_quant.json"), tampered);
+        CliTest.Result r = run("reference", "check", copy.toString());
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.out().contains("resolution/seed_quant.json: 0/2"), r.out());
+        assertTrue(r.out().contains("resolved JSON differs from AMCT's"), r.out());
+        assertTrue(r.out().strip().endsWith("reference: 0 passed, 2 failed"), r.out());
+    }
+
+    @Test
+    void benchKernelsPrintsAThroughputPerKernel() {
+        CliTest.Result r = run("bench", "kernels", "--elements", "65536", "--repeat", "1");
+        assertEquals(0, r.exit(), r.err());
+        for (String kernel : new String[]{"arq per-channel", "ulq forward", "ulq backward", "weight ulq forward", "2:4 mask",
+                "filter ranking", "ifmr"}) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(kernel) && l.matches(".*\\d+\\.\\d\\d\\s*$")), kernel + "\n" + r.out());
+        }
+        assertEquals(2, run("bench", "kernels", "--elements", "10").exit());
+    }
+
+    @Test
+    void doctorListsTheBackendsAndWhereEachKernelRuns() {
+        CliTest.Result r = run("doctor");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("cpu (rank 0): usable"), r.out());
+        assertTrue(r.out().contains("selected: cpu"), r.out());
+        assertTrue(r.out().contains("ulq_forward"), r.out());
     }
 
     @Test

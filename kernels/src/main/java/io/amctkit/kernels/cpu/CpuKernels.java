@@ -63,7 +63,7 @@ final class CpuKernels implements Kernels {
     @Override
     public FilterPruner.Result filterPrune(String layer, List<INDArray> producers, int[] pruneAxes, double pruneRatio,
                                            int pruneGroup, boolean ascendOptimized) {
-        return FilterPruner.prune(layer, producers, pruneAxes, pruneRatio, pruneGroup, ascendOptimized);
+        return FilterPruner.prune(layer, producers, pruneAxes, pruneRatio, pruneGroup, ascendOptimized, parallel);
     }
 
     @Override
