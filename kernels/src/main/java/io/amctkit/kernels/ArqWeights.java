@@ -66,7 +66,7 @@ public final class ArqWeights {
                         FakeQuant.block(src, dst, row, scale[c], offset[c], qmin, qmax);
                         o.put(base, dst, 0, row);
                     } else {
-                        FakeQuant.apply(in, o, base, base + row, rowFactors, row, bits);
+                        FakeQuant.apply(in, o, base, base + row, rowFactors, row, bits, false);
                     }
                 }
             });
@@ -76,7 +76,7 @@ public final class ArqWeights {
             requireFinite(new float[]{mm[0][0], mm[1][0]}, in, 0, n);
             f = ScaleOffset.calculate(mm[0], mm[1], withOffset, bits);
             ScaleOffset tensorFactors = f;
-            parallel.forRange(n, (from, to) -> FakeQuant.apply(in, o, from, to, tensorFactors, n, bits));
+            parallel.forRange(n, (from, to) -> FakeQuant.apply(in, o, from, to, tensorFactors, n, bits, false));
         }
         if (layout.transposed()) {
             out.assign(layout.fromCoutFirst(target, weight.shape()));

@@ -40,6 +40,15 @@ public final class FakeQuant {
      * per element. Returns the first index holding NaN or ±Infinity (which AMCT rejects), or −1.
      */
     static int apply(FloatBuffer in, FloatBuffer out, int from, int to, ScaleOffset factors, int rowLength, int bits) {
+        return apply(in, out, from, to, factors, rowLength, bits, true);
+    }
+
+    /**
+     * As {@link #apply(FloatBuffer, FloatBuffer, int, int, ScaleOffset, int, int)}; {@code checkFinite} false skips
+     * the NaN/Infinity check when the caller already proved the input finite (ARQ's max/min pass does).
+     */
+    static int apply(FloatBuffer in, FloatBuffer out, int from, int to, ScaleOffset factors, int rowLength, int bits,
+                     boolean checkFinite) {
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
         float[] src = new float[Math.min(BLOCK, Math.max(1, to - from))];
@@ -51,31 +60,36 @@ public final class FakeQuant {
             int end = Math.min(rowEnd, i + src.length);
             int len = end - i;
             in.get(i, src, 0, len);
-            float largest = block(src, dst, len, factors.scale(c), factors.offset(c), qmin, qmax);
-            if (!(largest <= Float.MAX_VALUE)) {
+            if (checkFinite && !(largestMagnitude(src, len) <= Float.MAX_VALUE)) {
                 for (int k = 0; k < len; k++) {
                     if (!Float.isFinite(src[k])) {
                         return i + k;
                     }
                 }
             }
+            block(src, dst, len, factors.scale(c), factors.offset(c), qmin, qmax);
             out.put(i, dst, 0, len);
             i = end;
         }
         return -1;
     }
 
-    /** Quantize-dequantize {@code src[0, len)} into {@code dst}; returns max |x| (NaN or ∞ when a value is not finite). */
-    static float block(float[] src, float[] dst, int len, float s, float o, float qmin, float qmax) {
+    /** max |x| of {@code src[0, len)}: NaN or ∞ when some value is not finite. A loop of its own: fused, it slows the other. */
+    static float largestMagnitude(float[] src, int len) {
         float largest = 0f;
         for (int k = 0; k < len; k++) {
-            float x = src[k];
-            largest = Math.max(largest, Math.abs(x));
-            float t = x / s + o;
+            largest = Math.max(largest, Math.abs(src[k]));
+        }
+        return largest;
+    }
+
+    /** Quantize-dequantize {@code src[0, len)} into {@code dst}: min/max clamping and add/subtract rounding vectorize. */
+    static void block(float[] src, float[] dst, int len, float s, float o, float qmin, float qmax) {
+        for (int k = 0; k < len; k++) {
+            float t = src[k] / s + o;
             t = Math.min(Math.max(t, qmin), qmax);
             dst[k] = (((t + ROUNDER) - ROUNDER) - o) * s;
         }
-        return largest;
     }
 
     /** The integer levels of {@code x} (AMCT's {@code apply_fake_quantize} output), as floats. */

@@ -101,27 +101,40 @@ public final class FilterPruner {
         return a < b ? -1 : (b < a ? 1 : 0);
     }
 
-    private static double sumOfSquares(FloatBuffer in, int from, int to) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = from;
-        for (; i + 3 < to; i += 4) {
-            float a = in.get(i);
-            float b = in.get(i + 1);
-            float x = in.get(i + 2);
-            float y = in.get(i + 3);
-            s0 += (double) a * a;
-            s1 += (double) b * b;
-            s2 += (double) x * x;
-            s3 += (double) y * y;
+    /** Σ x² over {@code in[from, to)} in double, staged through {@code buf}, over eight independent lanes. */
+    private static double sumOfSquares(FloatBuffer in, int from, int to, float[] buf) {
+        double[] lane = new double[8];
+        for (int i = from; i < to; i += buf.length) {
+            int len = Math.min(buf.length, to - i);
+            in.get(i, buf, 0, len);
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            double s4 = 0;
+            double s5 = 0;
+            double s6 = 0;
+            double s7 = 0;
+            int k = 0;
+            for (; k + 7 < len; k += 8) {
+                s0 += (double) buf[k] * buf[k];
+                s1 += (double) buf[k + 1] * buf[k + 1];
+                s2 += (double) buf[k + 2] * buf[k + 2];
+                s3 += (double) buf[k + 3] * buf[k + 3];
+                s4 += (double) buf[k + 4] * buf[k + 4];
+                s5 += (double) buf[k + 5] * buf[k + 5];
+                s6 += (double) buf[k + 6] * buf[k + 6];
+                s7 += (double) buf[k + 7] * buf[k + 7];
+            }
+            for (; k < len; k++) {
+                s0 += (double) buf[k] * buf[k];
+            }
+            lane[0] += s0 + s4;
+            lane[1] += s1 + s5;
+            lane[2] += s2 + s6;
+            lane[3] += s3 + s7;
         }
-        for (; i < to; i++) {
-            float a = in.get(i);
-            s0 += (double) a * a;
-        }
-        return (s0 + s1) + (s2 + s3);
+        return (lane[0] + lane[1]) + (lane[2] + lane[3]);
     }
 
     /** Per-channel L2 norm over all axes but {@code axis}, divided by numel/shape[0], then min-max normalised. */
@@ -140,14 +153,15 @@ public final class FilterPruner {
             // channels on axis 0: each channel is one contiguous run; channels in parallel, 4 independent sums each
             int run = inner;
             parallel.forRows(c, run, (from, to) -> {
+                float[] buf = new float[Math.min(run, FakeQuant.BLOCK)];
                 for (int ch = from; ch < to; ch++) {
-                    sq[ch] = sumOfSquares(in, ch * run, (ch + 1) * run);
+                    sq[ch] = sumOfSquares(in, ch * run, (ch + 1) * run, buf);
                 }
             });
         } else {
             for (int o = 0; o < outer; o++) {
                 for (int ch = 0; ch < c; ch++) {
-                    sq[ch] += sumOfSquares(in, (o * c + ch) * inner, (o * c + ch + 1) * inner);
+                    sq[ch] += sumOfSquares(in, (o * c + ch) * inner, (o * c + ch + 1) * inner, new float[Math.min(inner, FakeQuant.BLOCK)]);
                 }
             }
         }

@@ -84,7 +84,7 @@ public final class UlqActivation {
             float l = v < lo ? 1f : 0f;
             float t = (v > hi ? clipMax : (v < lo ? clipMin : v)) / s;
             float e = (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - t) * invLevels;
-            dx[k] = (u + l) == 0f ? g : 0f;
+            dx[k] = g * (1f - (u + l)) + 0f;   // g inside, +0 outside (no select: it would not vectorize)
             ta[k] = (e + u) * g;
             tb[k] = (l - e) * g;
         }
