@@ -130,7 +130,7 @@ class ResolveCliTest {
         Files.createDirectories(copy.resolve("resolution"));
         Files.copy(reference().resolve("resolution/_index.json"), copy.resolve("resolution/_index.json"));
         String tampered = Files.readString(reference().resolve("resolution/seed_quant.json"))
-                .replaceFirst("\"clip_max\": 6.0", "\"clip_max\": 5.0");
+                .replace("\"clip_max\": 6.0", "\"clip_max\": 5.0");
         Files.writeString(copy.resolve("resolution/seed_quant.json"), tampered);
         CliTest.Result r = run("reference", "check", copy.toString());
         assertEquals(1, r.exit(), r.out());
