@@ -6,6 +6,7 @@ import io.amctkit.kernels.Kernels;
 import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.UlqActivation;
 import io.amctkit.kernels.WeightLayout;
+import io.amctkit.runtime.bench.KernelBench;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,7 +22,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.FloatBuffer;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,13 +58,13 @@ public class KernelBenchmark {
     @Setup
     public void setup() {
         kernels = Backends.select().kernels(threads);
-        x = random(1, ROWS, COLS);
-        g = random(2, ROWS, COLS);
+        x = KernelBench.random(1, ROWS, COLS);
+        g = KernelBench.random(2, ROWS, COLS);
         y = Tensors.newFloat32(ROWS, COLS);
         dy = Tensors.newFloat32(ROWS, COLS);
-        w24 = random(3, 4096, 4096);
+        w24 = KernelBench.random(3, 4096, 4096);
         mask = Tensors.newFloat32(4096, 4096);
-        filters = random(4, 512, 512, 3, 3);
+        filters = KernelBench.random(4, 512, 512, 3, 3);
         scale = kernels.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, null, 8, true, y).scale();
         y.assign(0);
         dy.assign(0);
@@ -74,19 +74,6 @@ public class KernelBenchmark {
     @TearDown
     public void tearDown() {
         kernels.close();
-    }
-
-    static INDArray random(long seed, long... shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        float[] v = new float[(int) n];
-        Random r = new Random(seed);
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return Tensors.of(v, shape);
     }
 
     @Benchmark

@@ -412,32 +412,30 @@ public final class Resolver {
     }
 
     private Optional<Source> quantSkip(Layer layer) {
-        for (String field : new String[]{"quant_skip_layers", "skip_layers"}) {
-            List<String> list = field.equals("skip_layers") ? proto.getSkipLayersList() : proto.getQuantSkipLayersList();
-            if (list.contains(layer.name())) {
-                return Optional.of(source(Source.Kind.SKIP, path(field, list, layer.name()), "skips quantization of '" + layer.name() + "'"));
-            }
-        }
-        for (String field : new String[]{"quant_skip_types", "skip_layer_types"}) {
-            List<String> list = field.equals("skip_layer_types") ? proto.getSkipLayerTypesList() : proto.getQuantSkipTypesList();
-            if (list.contains(layer.type())) {
-                return Optional.of(source(Source.Kind.SKIP, path(field, list, layer.type()), "skips quantization of type " + layer.type()));
-            }
-        }
-        return Optional.empty();
+        return skip(layer, "quantization", "quant_skip_layers", proto.getQuantSkipLayersList(), "quant_skip_types",
+                proto.getQuantSkipTypesList());
     }
 
     private Optional<Source> pruneSkip(Layer layer) {
-        for (String field : new String[]{"regular_prune_skip_layers", "skip_layers"}) {
-            List<String> list = field.equals("skip_layers") ? proto.getSkipLayersList() : proto.getRegularPruneSkipLayersList();
-            if (list.contains(layer.name())) {
-                return Optional.of(source(Source.Kind.SKIP, path(field, list, layer.name()), "skips pruning of '" + layer.name() + "'"));
+        return skip(layer, "pruning", "regular_prune_skip_layers", proto.getRegularPruneSkipLayersList(),
+                "regular_prune_skip_types", proto.getRegularPruneSkipTypesList());
+    }
+
+    /** The first skip entry that names the layer or its type: the feature's own lists first, then the global ones. */
+    private Optional<Source> skip(Layer layer, String feature, String ownNames, List<String> ownNameList, String ownTypes,
+                                  List<String> ownTypeList) {
+        for (Map.Entry<String, List<String>> names : List.<Map.Entry<String, List<String>>>of(Map.entry(ownNames, ownNameList),
+                Map.entry("skip_layers", proto.getSkipLayersList()))) {
+            if (names.getValue().contains(layer.name())) {
+                return Optional.of(source(Source.Kind.SKIP, path(names.getKey(), names.getValue(), layer.name()),
+                        "skips " + feature + " of '" + layer.name() + "'"));
             }
         }
-        for (String field : new String[]{"regular_prune_skip_types", "skip_layer_types"}) {
-            List<String> list = field.equals("skip_layer_types") ? proto.getSkipLayerTypesList() : proto.getRegularPruneSkipTypesList();
-            if (list.contains(layer.type())) {
-                return Optional.of(source(Source.Kind.SKIP, path(field, list, layer.type()), "skips pruning of type " + layer.type()));
+        for (Map.Entry<String, List<String>> types : List.<Map.Entry<String, List<String>>>of(Map.entry(ownTypes, ownTypeList),
+                Map.entry("skip_layer_types", proto.getSkipLayerTypesList()))) {
+            if (types.getValue().contains(layer.type())) {
+                return Optional.of(source(Source.Kind.SKIP, path(types.getKey(), types.getValue(), layer.type()),
+                        "skips " + feature + " of type " + layer.type()));
             }
         }
         return Optional.empty();

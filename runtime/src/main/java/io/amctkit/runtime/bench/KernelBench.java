@@ -76,7 +76,8 @@ public final class KernelBench {
         return new Timing(kernel, shape, bytes, seconds[seconds.length / 2]);
     }
 
-    static INDArray random(long seed, long... shape) {
+    /** A float32 tensor of {@code shape} with standard-normal values from {@code seed} (benchmark data). */
+    public static INDArray random(long seed, long... shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;
