@@ -12,9 +12,6 @@ public final class FakeQuant {
     private FakeQuant() {
     }
 
-    /** 1.5·2^23: adding and subtracting it rounds a float of magnitude ≤ 2^22 half to even. */
-    private static final float ROUNDER = 12582912f;
-
     /**
      * The integer level of one value. Clamping to the integer bounds before rounding equals AMCT's round-then-clamp
      * (the bounds are integers), and keeps |t| ≤ 2^15 so the add/subtract rounding is exact half-to-even.
@@ -22,7 +19,7 @@ public final class FakeQuant {
     static float quantize(float x, float scale, float offset, float qmin, float qmax) {
         float t = x / scale + offset;
         t = t < qmin ? qmin : (t > qmax ? qmax : t);
-        return (t + ROUNDER) - ROUNDER;
+        return (t + Fp32.ROUNDER) - Fp32.ROUNDER;
     }
 
     /** Quantize and dequantize one value. */
@@ -88,7 +85,7 @@ public final class FakeQuant {
         for (int k = 0; k < len; k++) {
             float t = src[k] / s + o;
             t = Math.min(Math.max(t, qmin), qmax);
-            dst[k] = (((t + ROUNDER) - ROUNDER) - o) * s;
+            dst[k] = (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - o) * s;
         }
     }
 

@@ -17,11 +17,6 @@ final class Fp32 {
     /** 1.5·2^23: adding and subtracting it rounds a float of magnitude ≤ 2^22 half to even (IEEE default rounding). */
     static final float ROUNDER = 12582912f;
 
-    /** Half-to-even rounding for |v| ≤ 2^22 (exactly {@link #rint} there), without leaving float arithmetic. */
-    static float rintSmall(float v) {
-        return Math.abs(v) <= 4194304f ? (v + ROUNDER) - ROUNDER : rint(v);
-    }
-
     /** Smallest and largest integer of a signed n-bit type. */
     static float qmin(int bits) {
         return -(float) (1L << (bits - 1));

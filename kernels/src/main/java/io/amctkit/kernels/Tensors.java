@@ -58,15 +58,4 @@ public final class Tensors {
     public static INDArray of(float[] values, long... shape) {
         return Nd4j.create(values, shape, 'c');
     }
-
-    /** Rejects what AMCT rejects (check_quant_data): NaN or infinite values, naming the tensor, the index and the value. */
-    static void requireFinite(FloatBuffer data, String what) {
-        for (int i = 0, n = data.limit(); i < n; i++) {
-            float v = data.get(i);
-            if (!Float.isFinite(v)) {
-                throw new KernelException("The " + what + " to be quantized has invalid value " + v + " at flat index " + i
-                        + " (AMCT: \"has invalid value inf or nan!\"); clean the data or skip this layer");
-            }
-        }
-    }
 }
