@@ -16,6 +16,9 @@ public final class ArqWeights {
     public record Result(INDArray fakeQuantized, ScaleOffset factors) {
     }
 
+    /** Rows up to this many floats are read once into a buffer for both statistics and quantization. */
+    static final int ROW_BUFFER = 16384;
+
     private ArqWeights() {
     }
 
@@ -45,8 +48,7 @@ public final class ArqWeights {
             float[] scale = new float[cout];
             int[] offset = new int[cout];
             parallel.forRows(cout, row, (from, to) -> {
-                float[] src = new float[Math.min(row, FakeQuant.BLOCK)];
-                float[] dst = new float[src.length];
+                float[] src = new float[Math.min(row, ROW_BUFFER)];
                 float qmin = Fp32.qmin(bits);
                 float qmax = Fp32.qmax(bits);
                 for (int c = from; c < to; c++) {
@@ -63,8 +65,8 @@ public final class ArqWeights {
                     scale[c] = rowFactors.scale(0);
                     offset[c] = rowFactors.offset(0);
                     if (row <= src.length) {
-                        FakeQuant.block(src, dst, row, scale[c], offset[c], qmin, qmax);
-                        o.put(base, dst, 0, row);
+                        FakeQuant.block(src, src, row, scale[c], offset[c], qmin, qmax);   // in place
+                        o.put(base, src, 0, row);
                     } else {
                         FakeQuant.apply(in, o, base, base + row, rowFactors, row, bits, false);
                     }

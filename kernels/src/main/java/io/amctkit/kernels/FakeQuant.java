@@ -27,8 +27,8 @@ public final class FakeQuant {
         return (quantize(x, scale, offset, qmin, qmax) - offset) * scale;
     }
 
-    /** Elements staged per block: 16 KiB in and out, resident in L1/L2 while the vectorizable loop runs. */
-    static final int BLOCK = 4096;
+    /** Elements staged per block: 4 KiB, computed in place so the block stays in L1 (measured best of 1024/2048/4096). */
+    static final int BLOCK = 1024;
 
     /**
      * Fake-quantizes {@code in[from, to)} into {@code out}; {@code rowLength} elements share one channel's factors
@@ -49,7 +49,6 @@ public final class FakeQuant {
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
         float[] src = new float[Math.min(BLOCK, Math.max(1, to - from))];
-        float[] dst = new float[src.length];
         int i = from;
         while (i < to) {
             int c = factors.channels() == 1 ? 0 : i / rowLength;
@@ -64,8 +63,8 @@ public final class FakeQuant {
                     }
                 }
             }
-            block(src, dst, len, factors.scale(c), factors.offset(c), qmin, qmax);
-            out.put(i, dst, 0, len);
+            block(src, src, len, factors.scale(c), factors.offset(c), qmin, qmax);   // in place: one L1-resident block
+            out.put(i, src, 0, len);
             i = end;
         }
         return -1;
