@@ -101,40 +101,44 @@ public final class FilterPruner {
         return a < b ? -1 : (b < a ? 1 : 0);
     }
 
-    /** Σ x² over {@code in[from, to)} in double, staged through {@code buf}, over eight independent lanes. */
+    /**
+     * Σ x² over {@code in[from, to)}, staged through {@code buf}: float products summed in sixteen float lanes per block
+     * (as torch's own vectorized float norm accumulates), the block sums added in double.
+     */
     private static double sumOfSquares(FloatBuffer in, int from, int to, float[] buf) {
-        double[] lane = new double[8];
+        double total = 0;
         for (int i = from; i < to; i += buf.length) {
             int len = Math.min(buf.length, to - i);
             in.get(i, buf, 0, len);
-            double s0 = 0;
-            double s1 = 0;
-            double s2 = 0;
-            double s3 = 0;
-            double s4 = 0;
-            double s5 = 0;
-            double s6 = 0;
-            double s7 = 0;
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+            float s8 = 0f, s9 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f, s14 = 0f, s15 = 0f;
             int k = 0;
-            for (; k + 7 < len; k += 8) {
-                s0 += (double) buf[k] * buf[k];
-                s1 += (double) buf[k + 1] * buf[k + 1];
-                s2 += (double) buf[k + 2] * buf[k + 2];
-                s3 += (double) buf[k + 3] * buf[k + 3];
-                s4 += (double) buf[k + 4] * buf[k + 4];
-                s5 += (double) buf[k + 5] * buf[k + 5];
-                s6 += (double) buf[k + 6] * buf[k + 6];
-                s7 += (double) buf[k + 7] * buf[k + 7];
+            for (; k + 15 < len; k += 16) {
+                s0 += buf[k] * buf[k];
+                s1 += buf[k + 1] * buf[k + 1];
+                s2 += buf[k + 2] * buf[k + 2];
+                s3 += buf[k + 3] * buf[k + 3];
+                s4 += buf[k + 4] * buf[k + 4];
+                s5 += buf[k + 5] * buf[k + 5];
+                s6 += buf[k + 6] * buf[k + 6];
+                s7 += buf[k + 7] * buf[k + 7];
+                s8 += buf[k + 8] * buf[k + 8];
+                s9 += buf[k + 9] * buf[k + 9];
+                s10 += buf[k + 10] * buf[k + 10];
+                s11 += buf[k + 11] * buf[k + 11];
+                s12 += buf[k + 12] * buf[k + 12];
+                s13 += buf[k + 13] * buf[k + 13];
+                s14 += buf[k + 14] * buf[k + 14];
+                s15 += buf[k + 15] * buf[k + 15];
             }
+            double tail = 0;
             for (; k < len; k++) {
-                s0 += (double) buf[k] * buf[k];
+                tail += (double) buf[k] * buf[k];
             }
-            lane[0] += s0 + s4;
-            lane[1] += s1 + s5;
-            lane[2] += s2 + s6;
-            lane[3] += s3 + s7;
+            total += tail + (((double) s0 + s1) + ((double) s2 + s3)) + (((double) s4 + s5) + ((double) s6 + s7))
+                    + (((double) s8 + s9) + ((double) s10 + s11)) + (((double) s12 + s13) + ((double) s14 + s15));
         }
-        return (lane[0] + lane[1]) + (lane[2] + lane[3]);
+        return total;
     }
 
     /** Per-channel L2 norm over all axes but {@code axis}, divided by numel/shape[0], then min-max normalised. */
