@@ -181,12 +181,10 @@ final class CfgParser {
         return line - 1 < lines.length ? lines[line - 1] : "";
     }
 
+    /** Whether nothing but white space follows the error position: the file ended inside a block or field. */
     private static boolean isAtEnd(String text, SourcePosition at) {
         String[] lines = text.split("\n", -1);
-        if (at.line() < lines.length) {
-            return text.substring(offsetOf(lines, at)).isBlank();
-        }
-        return true;
+        return at.line() > lines.length || text.substring(offsetOf(lines, at)).isBlank();
     }
 
     private static int offsetOf(String[] lines, SourcePosition at) {

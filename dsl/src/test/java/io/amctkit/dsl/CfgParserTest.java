@@ -137,6 +137,13 @@ class CfgParserTest {
     }
 
     @Test
+    void anErrorOnTheLastLineBeforeMoreTextIsNotCalledAnUnclosedBlock() {
+        Diagnostic d = firstError("batch_num: 2 retrain_data_quant_config { ulq_quantize { fixed_min: maybe } }");
+        assertEquals("CFG-SYNTAX", d.code());
+        assertFalse(d.message().contains("the file ends inside"), d.message());
+    }
+
+    @Test
     void deepNestingIsASyntaxErrorNotAStackOverflow() {
         Diagnostic d = firstError("a {".repeat(100_000));
         assertEquals("CFG-NESTING", d.code());
