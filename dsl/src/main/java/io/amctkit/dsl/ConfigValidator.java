@@ -26,11 +26,13 @@ import java.util.function.Consumer;
 final class ConfigValidator {
 
     private final AMCTRetrainConfig config;
+    private final RetrainConfig value;
     private final Mode mode;
     private final List<Diagnostic> out = new ArrayList<>();
 
     private ConfigValidator(AMCTRetrainConfig config, Mode mode) {
         this.config = config;
+        this.value = RetrainConfig.of(config);
         this.mode = mode;
     }
 
@@ -251,18 +253,6 @@ final class ConfigValidator {
 
     // ---- which features the mode allows -------------------------------------------------------------------
 
-    private boolean hasQuantAnywhere() {
-        return config.hasRetrainDataQuantConfig() || config.hasRetrainWeightQuantConfig()
-                || config.getOverrideLayerConfigsList().stream().anyMatch(o -> o.hasRetrainDataQuantConfig() || o.hasRetrainWeightQuantConfig())
-                || config.getOverrideLayerTypesList().stream().anyMatch(o -> o.hasRetrainDataQuantConfig() || o.hasRetrainWeightQuantConfig());
-    }
-
-    private boolean hasPruneAnywhere() {
-        return config.hasPruneConfig()
-                || config.getOverrideLayerConfigsList().stream().anyMatch(RetrainOverrideLayer::hasPruneConfig)
-                || config.getOverrideLayerTypesList().stream().anyMatch(RetrainOverrideLayerType::hasPruneConfig);
-    }
-
     private void checkMode() {
         switch (mode) {
             case QUANT -> checkQuantMode();
@@ -307,7 +297,7 @@ final class ConfigValidator {
     }
 
     private void checkPruneMode() {
-        if (!hasPruneAnywhere()) {
+        if (!value.configuresPruning()) {
             error("PRUNE-NOT-CONFIGURED", "", "prune mode but nothing is pruned: add a prune_config (globally or in"
                     + " an override), or validate with --mode quant");
         }
@@ -324,7 +314,7 @@ final class ConfigValidator {
     }
 
     private void checkCompressedMode() {
-        if (!hasQuantAnywhere() && !hasPruneAnywhere()) {
+        if (!value.configuresQuantization() && !value.configuresPruning()) {
             error("NOTHING-CONFIGURED", "", "neither quantization nor pruning is configured (AMCT: \"proto can not"
                     + " neither retrain nor prune.\"); add retrain_data_quant_config / retrain_weight_quant_config"
                     + " and/or prune_config, globally or in an override");
@@ -333,7 +323,7 @@ final class ConfigValidator {
 
     /** Pruning enabled only by overrides: AMCT has no global prune type, so every prune-skip entry fails its check. */
     private void checkPruneOnlyThroughOverrides() {
-        if (config.hasPruneConfig() || !hasPruneAnywhere()) {
+        if (config.hasPruneConfig() || !value.configuresPruning()) {
             return;
         }
         String why = " cannot be used when pruning comes only from overrides: AMCT checks prune skips against the"

@@ -218,19 +218,31 @@ public final class RetrainConfig {
      * {@code PRUNE} when it has only pruning fields, else {@code QUANT} (an empty config is a valid quant config).
      */
     public Mode inferredMode() {
-        boolean prune = proto.hasPruneConfig() || proto.getRegularPruneSkipLayersCount() > 0
-                || proto.getRegularPruneSkipTypesCount() > 0
-                || proto.getOverrideLayerConfigsList().stream().anyMatch(RetrainOverrideLayer::hasPruneConfig)
-                || proto.getOverrideLayerTypesList().stream().anyMatch(RetrainOverrideLayerType::hasPruneConfig);
-        boolean quant = proto.hasRetrainDataQuantConfig() || proto.hasRetrainWeightQuantConfig()
-                || proto.getQuantSkipLayersCount() > 0 || proto.getQuantSkipTypesCount() > 0 || proto.hasBatchNum()
-                || proto.hasFakequantPrecisionMode()
-                || proto.getOverrideLayerConfigsList().stream().anyMatch(o -> o.hasRetrainDataQuantConfig() || o.hasRetrainWeightQuantConfig())
-                || proto.getOverrideLayerTypesList().stream().anyMatch(o -> o.hasRetrainDataQuantConfig() || o.hasRetrainWeightQuantConfig());
+        boolean prune = configuresPruning() || proto.getRegularPruneSkipLayersCount() > 0
+                || proto.getRegularPruneSkipTypesCount() > 0;
+        boolean quant = configuresQuantization() || proto.getQuantSkipLayersCount() > 0
+                || proto.getQuantSkipTypesCount() > 0 || proto.hasBatchNum() || proto.hasFakequantPrecisionMode();
         if (prune) {
             return quant ? Mode.COMPRESSED : Mode.PRUNE;
         }
         return Mode.QUANT;
+    }
+
+    /**
+     * Whether the config asks for quantization anywhere: a global retrain_data/weight_quant_config or an override
+     * carrying one (AMCT's {@code parse_proto_enable}, which decides the compressed API's abilities).
+     */
+    public boolean configuresQuantization() {
+        return proto.hasRetrainDataQuantConfig() || proto.hasRetrainWeightQuantConfig()
+                || proto.getOverrideLayerConfigsList().stream().anyMatch(o -> o.hasRetrainDataQuantConfig() || o.hasRetrainWeightQuantConfig())
+                || proto.getOverrideLayerTypesList().stream().anyMatch(o -> o.hasRetrainDataQuantConfig() || o.hasRetrainWeightQuantConfig());
+    }
+
+    /** Whether the config asks for pruning anywhere: a global prune_config or an override carrying one. */
+    public boolean configuresPruning() {
+        return proto.hasPruneConfig()
+                || proto.getOverrideLayerConfigsList().stream().anyMatch(RetrainOverrideLayer::hasPruneConfig)
+                || proto.getOverrideLayerTypesList().stream().anyMatch(RetrainOverrideLayerType::hasPruneConfig);
     }
 
     // ---- text and files -----------------------------------------------------------------------------------

@@ -140,12 +140,8 @@ public final class Resolver {
     // ---- abilities ----------------------------------------------------------------------------------------
 
     private void parseProtoEnable() {
-        boolean quant = proto.hasRetrainDataQuantConfig() || proto.hasRetrainWeightQuantConfig()
-                || proto.getOverrideLayerConfigsList().stream().anyMatch(o -> o.hasRetrainDataQuantConfig() || o.hasRetrainWeightQuantConfig())
-                || proto.getOverrideLayerTypesList().stream().anyMatch(o -> o.hasRetrainDataQuantConfig() || o.hasRetrainWeightQuantConfig());
-        boolean prune = proto.hasPruneConfig()
-                || proto.getOverrideLayerConfigsList().stream().anyMatch(RetrainOverrideLayer::hasPruneConfig)
-                || proto.getOverrideLayerTypesList().stream().anyMatch(RetrainOverrideLayerType::hasPruneConfig);
+        boolean quant = config.configuresQuantization();
+        boolean prune = config.configuresPruning();
         if (!quant && !prune) {
             throw AmctRejection.value("proto can not neither retrain nor prune.");
         }
