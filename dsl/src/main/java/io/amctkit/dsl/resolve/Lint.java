@@ -55,8 +55,13 @@ public final class Lint {
             }
         }
         Set<String> overriddenTypes = p.getOverrideLayerTypesList().stream().map(o -> o.getLayerType()).collect(Collectors.toSet());
+        Map<String, String> nameSkips = firstEntries(Map.of("skip_layers", p.getSkipLayersList(),
+                "quant_skip_layers", p.getQuantSkipLayersList(), "regular_prune_skip_layers", p.getRegularPruneSkipLayersList()));
+        Map<String, String> typeSkips = firstEntries(Map.of("skip_layer_types", p.getSkipLayerTypesList(),
+                "quant_skip_types", p.getQuantSkipTypesList(), "regular_prune_skip_types", p.getRegularPruneSkipTypesList()));
         for (Layer layer : layers) {
-            Optional<String> skip = firstIndexed(layer.name(), p, true).or(() -> firstIndexed(layer.type(), p, false));
+            Optional<String> skip = Optional.ofNullable(nameSkips.get(layer.name()))
+                    .or(() -> Optional.ofNullable(typeSkips.get(layer.type())));
             boolean overridden = overriddenNames.contains(layer.name()) || overriddenTypes.contains(layer.type());
             if (skip.isPresent() && overridden) {
                 out.add(Diagnostic.warning("LINT-SKIPPED-AND-OVERRIDDEN", skip.get(), "layer '" + layer.name() + "' is"
@@ -67,16 +72,18 @@ public final class Lint {
         return new Diagnostics(config.sourceName(), out.stream().map(d -> config.positionOf(d.fieldPath()).map(d::at).orElse(d)).toList());
     }
 
-    /** The first skip entry naming {@code key} (a layer name, or a type when {@code byName} is false). */
-    private static Optional<String> firstIndexed(String key, AMCTRetrainConfig p, boolean byName) {
-        Map<String, List<String>> lists = byName
-                ? Map.of("skip_layers", p.getSkipLayersList(), "quant_skip_layers", p.getQuantSkipLayersList(),
-                "regular_prune_skip_layers", p.getRegularPruneSkipLayersList())
-                : Map.of("skip_layer_types", p.getSkipLayerTypesList(), "quant_skip_types", p.getQuantSkipTypesList(),
-                "regular_prune_skip_types", p.getRegularPruneSkipTypesList());
-        return lists.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .filter(e -> e.getValue().contains(key))
-                .map(e -> e.getKey() + "[" + e.getValue().indexOf(key) + "]").findFirst();
+    /**
+     * Each skipped name or type → the path of its first entry ({@code quant_skip_layers[2]}), lists in name order:
+     * built once, so checking every layer of a large model is a lookup.
+     */
+    private static Map<String, String> firstEntries(Map<String, List<String>> lists) {
+        Map<String, String> first = new java.util.HashMap<>();
+        lists.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            for (int i = 0; i < e.getValue().size(); i++) {
+                first.putIfAbsent(e.getValue().get(i), e.getKey() + "[" + i + "]");
+            }
+        });
+        return first;
     }
 
     private static void names(List<Diagnostic> out, String field, List<String> entries, Set<String> names) {
