@@ -28,10 +28,6 @@ public record Diagnostic(Severity severity, String code, String message, String 
         return new Diagnostic(Severity.WARNING, code, message, fieldPath, Optional.empty());
     }
 
-    public static Diagnostic info(String code, String fieldPath, String message) {
-        return new Diagnostic(Severity.INFO, code, message, fieldPath, Optional.empty());
-    }
-
     /** This diagnostic placed at {@code where}. */
     public Diagnostic at(SourcePosition where) {
         return new Diagnostic(severity, code, message, fieldPath, Optional.ofNullable(where));

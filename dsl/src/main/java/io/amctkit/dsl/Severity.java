@@ -2,9 +2,9 @@ package io.amctkit.dsl;
 
 /** How serious a {@link Diagnostic} is: an error means AMCT rejects the config (or amctkit refuses it). */
 public enum Severity {
-    ERROR, WARNING, INFO;
+    ERROR, WARNING;
 
-    /** Lower-case name as printed in diagnostics ({@code error}, {@code warning}, {@code info}). */
+    /** Lower-case name as printed in diagnostics ({@code error}, {@code warning}). */
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
