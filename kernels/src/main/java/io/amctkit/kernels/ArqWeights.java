@@ -2,6 +2,7 @@ package io.amctkit.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
@@ -36,12 +37,15 @@ public final class ArqWeights {
         }
         INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
         FloatBuffer in = Tensors.floats(w);
+        ByteBuffer inBytes = Tensors.bytes(w);
+        Lanes lanes = Lanes.best();
         int n = in.limit();
         int cout = (int) w.size(0);
         int row = n / cout;
         Tensors.requireOutput(out, w, "the ARQ output");
         INDArray target = layout.transposed() ? Tensors.newFloat32(w.shape()) : out;
         FloatBuffer o = Tensors.floats(target);
+        ByteBuffer outBytes = Tensors.bytes(target);
         ScaleOffset f;
         if (channelWise) {
             // per row: statistics, factors and fake quantization together, so the second read hits the cache
@@ -49,24 +53,24 @@ public final class ArqWeights {
             int[] offset = new int[cout];
             parallel.forRows(cout, row, (from, to) -> {
                 float[] src = new float[Math.min(row, ROW_BUFFER)];
+                float[] mm = new float[2];
                 float qmin = Fp32.qmin(bits);
                 float qmax = Fp32.qmax(bits);
                 for (int c = from; c < to; c++) {
                     int base = c * row;
-                    float[] mm;
                     if (row <= src.length) {
-                        in.get(base, src, 0, row);   // one read of the row: statistics and quantization both use it
-                        mm = ChannelStats.maxMin(src, row);
+                        lanes.loadMaxMin(inBytes, base, src, row, mm);   // one read: statistics and quantization both use it
                     } else {
-                        mm = ChannelStats.scan(in, base, base + row);
+                        float[] scanned = ChannelStats.scan(in, base, base + row);
+                        mm[0] = scanned[0];
+                        mm[1] = scanned[1];
                     }
                     requireFinite(mm, in, base, base + row);
                     ScaleOffset rowFactors = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, withOffset, bits);
                     scale[c] = rowFactors.scale(0);
                     offset[c] = rowFactors.offset(0);
                     if (row <= src.length) {
-                        FakeQuant.block(src, src, row, scale[c], offset[c], qmin, qmax);   // in place
-                        o.put(base, src, 0, row);
+                        lanes.fakeQuantInto(src, row, scale[c], offset[c], qmin, qmax, outBytes, base);
                     } else {
                         FakeQuant.apply(in, o, base, base + row, rowFactors, row, bits, false);
                     }

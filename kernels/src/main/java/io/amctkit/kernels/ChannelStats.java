@@ -38,29 +38,19 @@ final class ChannelStats {
         return new float[][]{max, min};
     }
 
-    /** {max, min} of {@code buf[0, len)}; NaN if any element is NaN. */
-    static float[] maxMin(float[] buf, int len) {
-        float hi = Float.NEGATIVE_INFINITY;
-        float lo = Float.POSITIVE_INFINITY;
-        for (int k = 0; k < len; k++) {
-            hi = Math.max(hi, buf[k]);
-            lo = Math.min(lo, buf[k]);
-        }
-        return new float[]{hi, lo};
-    }
-
-    /** {max, min} of {@code data[from, to)}; NaN if any element is NaN. Staged through a heap block the JIT vectorizes. */
+    /** {max, min} of {@code data[from, to)}; NaN if any element is NaN. Staged through heap blocks for {@link Lanes#maxMin}. */
     static float[] scan(FloatBuffer data, int from, int to) {
+        Lanes lanes = Lanes.best();
         float[] buf = new float[Math.min(FakeQuant.BLOCK, Math.max(1, to - from))];
+        float[] block = new float[2];
         float hi = Float.NEGATIVE_INFINITY;
         float lo = Float.POSITIVE_INFINITY;
         for (int i = from; i < to; i += buf.length) {
             int len = Math.min(buf.length, to - i);
             data.get(i, buf, 0, len);
-            for (int k = 0; k < len; k++) {
-                hi = Math.max(hi, buf[k]);
-                lo = Math.min(lo, buf[k]);
-            }
+            lanes.maxMin(buf, len, block);
+            hi = Math.max(hi, block[0]);
+            lo = Math.min(lo, block[1]);
         }
         return new float[]{hi, lo};
     }

@@ -102,41 +102,15 @@ public final class FilterPruner {
     }
 
     /**
-     * Σ x² over {@code in[from, to)}, staged through {@code buf}: float products summed in sixteen float lanes per block
-     * (as torch's own vectorized float norm accumulates), the block sums added in double.
+     * Σ x² over {@code in[from, to)}, staged through {@code buf}: per block, float products summed in sixteen float lanes
+     * (as torch's own vectorized float norm accumulates), the lane sums added in double.
      */
-    private static double sumOfSquares(FloatBuffer in, int from, int to, float[] buf) {
+    private static double sumOfSquares(FloatBuffer in, int from, int to, float[] buf, Lanes lanes) {
         double total = 0;
         for (int i = from; i < to; i += buf.length) {
             int len = Math.min(buf.length, to - i);
             in.get(i, buf, 0, len);
-            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-            float s8 = 0f, s9 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f, s14 = 0f, s15 = 0f;
-            int k = 0;
-            for (; k + 15 < len; k += 16) {
-                s0 += buf[k] * buf[k];
-                s1 += buf[k + 1] * buf[k + 1];
-                s2 += buf[k + 2] * buf[k + 2];
-                s3 += buf[k + 3] * buf[k + 3];
-                s4 += buf[k + 4] * buf[k + 4];
-                s5 += buf[k + 5] * buf[k + 5];
-                s6 += buf[k + 6] * buf[k + 6];
-                s7 += buf[k + 7] * buf[k + 7];
-                s8 += buf[k + 8] * buf[k + 8];
-                s9 += buf[k + 9] * buf[k + 9];
-                s10 += buf[k + 10] * buf[k + 10];
-                s11 += buf[k + 11] * buf[k + 11];
-                s12 += buf[k + 12] * buf[k + 12];
-                s13 += buf[k + 13] * buf[k + 13];
-                s14 += buf[k + 14] * buf[k + 14];
-                s15 += buf[k + 15] * buf[k + 15];
-            }
-            double tail = 0;
-            for (; k < len; k++) {
-                tail += (double) buf[k] * buf[k];
-            }
-            total += tail + (((double) s0 + s1) + ((double) s2 + s3)) + (((double) s4 + s5) + ((double) s6 + s7))
-                    + (((double) s8 + s9) + ((double) s10 + s11)) + (((double) s12 + s13) + ((double) s14 + s15));
+            total += lanes.sumOfSquares(buf, len);
         }
         return total;
     }
@@ -145,6 +119,7 @@ public final class FilterPruner {
     static float[] normalizedNorms(INDArray tensor, int axis, Parallel parallel) {
         INDArray t = Tensors.asFloat32(tensor);
         FloatBuffer in = Tensors.floats(t);
+        java.nio.ByteBuffer bytes = Tensors.bytes(t);
         long[] shape = t.shape();
         int c = (int) shape[axis];
         int inner = 1;
@@ -153,19 +128,20 @@ public final class FilterPruner {
         }
         int outer = (int) (t.length() / ((long) c * inner));
         double[] sq = new double[c];
+        Lanes lanes = Lanes.best();
         if (outer == 1) {
             // channels on axis 0: each channel is one contiguous run; channels in parallel, 4 independent sums each
             int run = inner;
             parallel.forRows(c, run, (from, to) -> {
                 float[] buf = new float[Math.min(run, FakeQuant.BLOCK)];
                 for (int ch = from; ch < to; ch++) {
-                    sq[ch] = sumOfSquares(in, ch * run, (ch + 1) * run, buf);
+                    sq[ch] = lanes.sumOfSquares(bytes, ch * run, run, FakeQuant.BLOCK, buf);
                 }
             });
         } else {
             for (int o = 0; o < outer; o++) {
                 for (int ch = 0; ch < c; ch++) {
-                    sq[ch] += sumOfSquares(in, (o * c + ch) * inner, (o * c + ch + 1) * inner, new float[Math.min(inner, FakeQuant.BLOCK)]);
+                    sq[ch] += sumOfSquares(in, (o * c + ch) * inner, (o * c + ch + 1) * inner, new float[Math.min(inner, FakeQuant.BLOCK)], lanes);
                 }
             }
         }

@@ -4,6 +4,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -32,6 +34,17 @@ public final class Tensors {
             all.position((int) offset);
             all = all.slice();
             all.limit((int) contiguousFloat32.length());
+        }
+        return all;
+    }
+
+    /** The bytes of a contiguous float32 array in native order, from its first element (float index 0). */
+    static ByteBuffer bytes(INDArray contiguousFloat32) {
+        ByteBuffer all = contiguousFloat32.data().asNio().duplicate().order(ByteOrder.nativeOrder());
+        long offset = contiguousFloat32.offset();
+        if (offset != 0) {
+            all.position((int) (offset * Float.BYTES));
+            all = all.slice().order(ByteOrder.nativeOrder());
         }
         return all;
     }
