@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         description = {"See and check what an AMCT simplified config (.cfg) does, before a long training run.",
                 "Without a command: the five sample configs of AMCT's documentation, built with the amctkit DSL,",
                 "and their validation."},
-        subcommands = {CfgCommand.class, ResolveCommand.class, ReferenceCommand.class, BenchCommand.class, DoctorCommand.class,
+        subcommands = {CfgCommand.class, ResolveCommand.class, LayersCommand.class, ReferenceCommand.class, BenchCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:invalid input (AMCT would reject it)", "2:usage or I/O error"})
@@ -47,6 +47,10 @@ public final class Main implements Callable<Integer> {
             if (ex instanceof InvalidInputException invalid) {
                 e.println(invalid.getMessage());
                 return invalid.isIoError() ? ExitCode.USAGE_OR_IO : ExitCode.INVALID;
+            }
+            if (ex instanceof io.amctkit.runtime.model.ModelException model) {
+                e.println(model.getMessage());
+                return model.isIoError() ? ExitCode.USAGE_OR_IO : ExitCode.INVALID;
             }
             if (ex instanceof java.io.IOException io) {
                 e.println("amctkit: I/O error: " + io.getMessage());

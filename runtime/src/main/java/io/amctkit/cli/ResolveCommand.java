@@ -41,9 +41,14 @@ final class ResolveCommand implements Callable<Integer> {
     @Option(names = "--cfg", required = true, paramLabel = "FILE", description = "the simplified config (.cfg)")
     Path cfg;
 
-    @Option(names = "--layers", required = true, paramLabel = "FILE",
-            description = "the model's layer manifest (JSON: {\"layers\":[{\"name\":...,\"type\":...},...]})")
+    @Option(names = "--layers", paramLabel = "FILE",
+            description = "the model's layer manifest (JSON: {\"layers\":[{\"name\":...,\"type\":...},...]});"
+                    + " with --model, the types of a graph-less model")
     Path layers;
+
+    @Option(names = "--model", paramLabel = "MODEL",
+            description = "the model itself: .onnx, .safetensors, .pt/.pth, or zoo:ID (see amctkit layers --help)")
+    String modelFile;
 
     @Option(names = "--mode", paramLabel = "quant|prune|compressed", converter = ModeOption.class,
             description = "AMCT entry point (default: inferred from the config's fields)")
@@ -61,7 +66,10 @@ final class ResolveCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RetrainConfig config = RetrainConfig.read(cfg);
-        List<Layer> model = LayerManifest.read(layers);
+        if (modelFile == null && layers == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give the model: --model MODEL or --layers FILE");
+        }
+        List<Layer> model = layers(modelFile, layers);
         Mode used = mode != null ? mode : config.inferredMode();
         Resolution resolution = Resolver.resolve(config, model, used);
         for (Diagnostic d : resolution.diagnostics()) {
@@ -77,7 +85,7 @@ final class ResolveCommand implements Callable<Integer> {
             try {
                 out.print(resolution.explain(explain));
             } catch (NoSuchElementException e) {
-                err.println(layers + ": " + e.getMessage());
+                err.println((modelFile != null ? modelFile : layers) + ": " + e.getMessage());
                 return ExitCode.INVALID;
             }
             return ExitCode.OK;
@@ -94,6 +102,15 @@ final class ResolveCommand implements Callable<Integer> {
             case html -> out.print(HtmlTable.page("amctkit resolve " + cfg, table));
         }
         return ExitCode.OK;
+    }
+
+    private static List<Layer> layers(String modelArgument, Path manifest) throws IOException {
+        if (modelArgument == null) {
+            return LayerManifest.read(manifest);
+        }
+        try (io.amctkit.runtime.model.Model m = ModelArgument.open(modelArgument, manifest)) {
+            return m.layers().stream().map(io.amctkit.runtime.model.ModelLayer::toLayer).toList();
+        }
     }
 
     /** Accepts {@code amct-json} as well as the enum name. */

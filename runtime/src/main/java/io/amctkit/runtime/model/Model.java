@@ -1,0 +1,46 @@
+package io.amctkit.runtime.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A model file opened lazily: its layers (names, types, shapes and graph facts) are known at once, weights are read one
+ * at a time on request. Close it to release the mapped file.
+ */
+public interface Model extends AutoCloseable {
+
+    Path source();
+
+    ModelFormat format();
+
+    /** The layers of AMCT's types and any other layer the file's structure names, in file order. */
+    List<ModelLayer> layers();
+
+    /** Weight-carrying parts not turned into layers, with the reason. */
+    List<Unsupported> unsupported();
+
+    /** Output-channel couplings (empty without a graph). */
+    List<Coupling> couplings();
+
+    /** Notes on how the layers were recovered (inference from shapes, renamed duplicates). */
+    List<String> notes();
+
+    /** Reads one stored tensor as float32, in its stored layout. */
+    INDArray read(TensorInfo tensor);
+
+    /** The layer's primary weight as float32 in PyTorch's layout ([out, in] for Linear). */
+    default INDArray weight(ModelLayer layer) {
+        INDArray w = read(layer.weight());
+        return layer.weightTransposed() ? w.transpose().dup('c') : w;
+    }
+
+    /** The layer with this name. */
+    default java.util.Optional<ModelLayer> layer(String name) {
+        return layers().stream().filter(l -> l.name().equals(name)).findFirst();
+    }
+
+    @Override
+    void close();
+}
