@@ -99,7 +99,9 @@ final class OnnxGraph {
             Set<String> all = new LinkedHashSet<>();
             sides.forEach(all::addAll);
             if (op.equals("Concat")) {
-                concats.add(new Coupling(Coupling.Kind.CONCAT, List.copyOf(all), OnnxModel.label(node)));
+                if (concats.stream().noneMatch(c -> c.layers().equals(List.copyOf(all)))) {
+                    concats.add(new Coupling(Coupling.Kind.CONCAT, List.copyOf(all), OnnxModel.label(node)));
+                }
                 continue;
             }
             String first = null;

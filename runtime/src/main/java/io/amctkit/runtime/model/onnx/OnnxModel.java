@@ -51,7 +51,7 @@ public final class OnnxModel implements Model {
         this.source = source;
         this.proto = proto;
         this.tensors = new OnnxTensors(source);
-        GraphProto g = proto.getGraph();
+        GraphProto g = flatten(proto.getGraph());
         this.constants = constants(g);
         List<Unsupported> skipped = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -165,6 +165,39 @@ public final class OnnxModel implements Model {
     @Override
     public void close() {
         // the mapping is released with the last reference to the model's buffers
+    }
+
+    /**
+     * The graph with the nodes and initializers of its subgraphs (If branches, Loop and Scan bodies) inlined after the
+     * node that owns them, so layers inside control flow are found too; names stay as the exporter wrote them.
+     */
+    static GraphProto flatten(GraphProto g) {
+        boolean nested = g.getNodeList().stream().flatMap(n -> n.getAttributeList().stream())
+                .anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
+        if (!nested) {
+            return g;
+        }
+        GraphProto.Builder flat = g.toBuilder().clearNode();
+        for (NodeProto n : g.getNodeList()) {
+            NodeProto.Builder owner = n.toBuilder().clearAttribute();
+            List<GraphProto> subgraphs = new ArrayList<>();
+            for (AttributeProto a : n.getAttributeList()) {
+                if (a.hasG() || a.getGraphsCount() > 0) {
+                    if (a.hasG()) {
+                        subgraphs.add(a.getG());
+                    }
+                    subgraphs.addAll(a.getGraphsList());
+                } else {
+                    owner.addAttribute(a);
+                }
+            }
+            flat.addNode(owner);
+            for (GraphProto sub : subgraphs) {
+                GraphProto inner = flatten(sub);
+                flat.addAllNode(inner.getNodeList()).addAllInitializer(inner.getInitializerList());
+            }
+        }
+        return flat.build();
     }
 
     /** Initializers and Constant node outputs (the value attribute), by name; Identity of a constant is a constant. */
@@ -330,8 +363,9 @@ public final class OnnxModel implements Model {
                 l.consumers(), l.reluInput());
     }
 
+    /** Lists the node if a constant input is a real weight (two or more dimensions above 1, not a broadcast vector). */
     private void reportWeights(NodeProto node, List<Unsupported> skipped, String reason) {
-        constantInputs(node).filter(t -> t.rank() >= 2).findFirst().ifPresent(t ->
+        constantInputs(node).filter(t -> java.util.Arrays.stream(t.shape()).filter(d -> d > 1).count() >= 2).findFirst().ifPresent(t ->
                 skipped.add(new Unsupported(label(node), node.getOpType(), reason + " (constant " + t.name() + " " + t.shapeText() + ")")));
     }
 

@@ -1,0 +1,103 @@
+package io.amctkit.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.amctkit.cli.CliTest.reference;
+import static io.amctkit.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code amctkit layers} and {@code amctkit resolve --model} on the real zoo models, as a user runs them. */
+@Tag("real-model")
+class ModelCliTest {
+
+    private static final String[] SEEDS = {"quant", "prune", "selective_prune", "compressed1", "compressed2"};
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void layersPrintsTheTableAndTheSummary() {
+        CliTest.Result r = run("layers", "zoo:openwakeword");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("blocks.0.fcn_layer  |  Linear  |    [32, 32]"), r.out());
+        assertTrue(r.out().contains("3 layers: 3 Linear; 77921 parameters in their weights"), r.out());
+    }
+
+    @Test
+    void layersJsonCarriesGraphFacts() throws IOException {
+        CliTest.Result r = run("layers", "zoo:paddleocr-det", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(64, root.get("layers").size());
+        JsonNode up = root.get("layers").get(62);
+        assertEquals("conv2d_transpose_0", up.get("name").asText());
+        assertEquals("ConvTranspose2d", up.get("type").asText());
+        assertTrue(up.get("relu_input").asBoolean());
+        assertEquals(5, root.get("couplings").findValues("kind").stream().filter(k -> k.asText().equals("add")).count());
+    }
+
+    /** The manifest a user edits and feeds back gives the same resolution as the model itself. */
+    @Test
+    void theManifestRoundTripsIntoResolve() throws IOException {
+        CliTest.Result m = run("layers", "zoo:paddleocr-cls", "--format", "manifest");
+        assertEquals(0, m.exit(), m.err());
+        Path manifest = Files.writeString(dir.resolve("cls.layers.json"), m.out());
+        String cfg = Files.writeString(dir.resolve("q.cfg"), "retrain_data_quant_config { ulq_quantize { clip_max_min {"
+                + " clip_max: 6.0 clip_min: -6.0 } } }\nretrain_weight_quant_config { arq_retrain { channel_wise: false } }\n"
+                + "skip_layers: \"fc_0\"\n").toString();
+        CliTest.Result fromManifest = run("resolve", "--layers", manifest.toString(), "--cfg", cfg, "--format", "amct-json");
+        CliTest.Result fromModel = run("resolve", "--model", "zoo:paddleocr-cls", "--cfg", cfg, "--format", "amct-json");
+        assertEquals(0, fromModel.exit(), fromModel.err());
+        assertEquals(fromManifest.out(), fromModel.out());
+        assertTrue(fromModel.out().contains("\"conv2d_0\""), fromModel.out());
+        assertTrue(fromModel.out().contains("\"fc_0\":{\n        \"retrain_enable\":false"), "fc_0 is skipped: " + fromModel.out());
+    }
+
+    /** Every seed config on every fixture: AMCT's verdict, never a crash; names absent from the model are linted. */
+    @ParameterizedTest
+    @ValueSource(strings = {"minilm", "paddleocr-det", "paddleocr-rec", "paddleocr-cls", "openwakeword", "silero-vad"})
+    void resolveRunsEverySeedConfigOnEveryFixture(String id) {
+        for (String seed : SEEDS) {
+            String cfg = reference().resolve("cfg/seed_" + seed + ".cfg").toString();
+            CliTest.Result r = run("resolve", "--model", "zoo:" + id, "--cfg", cfg);
+            assertTrue(r.exit() == 0 || r.exit() == 1, id + " " + seed + ": " + r.err());
+            if (r.exit() == 1) {
+                assertTrue(r.err().contains("AMCT rejects this config for this model"), r.err());
+            } else {
+                assertTrue(r.out().contains("resolution ("), r.out());
+            }
+            assertTrue(r.err().contains("[LINT-NO-SUCH-LAYER]"), id + " " + seed + " names SEED layers: " + r.err());
+        }
+    }
+
+    @Test
+    void aBrokenModelIsOneLineNamingTheFile() throws IOException {
+        Path bad = Files.write(dir.resolve("bad.onnx"), new byte[]{8, 1, 0x3a, 0x7f, 1, 2});
+        CliTest.Result r = run("layers", bad.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith(bad + ": "), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        CliTest.Result missing = run("resolve", "--model", dir.resolve("none.onnx").toString(), "--cfg",
+                reference().resolve("cfg/seed_quant.cfg").toString());
+        assertEquals(2, missing.exit());
+        assertTrue(missing.err().contains("none.onnx: no such file"), missing.err());
+    }
+
+    @Test
+    void resolveNeedsAModelOrAManifest() {
+        CliTest.Result r = run("resolve", "--cfg", reference().resolve("cfg/seed_quant.cfg").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--model MODEL or --layers FILE"), r.err());
+    }
+}
