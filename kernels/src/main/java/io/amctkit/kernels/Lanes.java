@@ -48,6 +48,13 @@ interface Lanes {
      */
     void fakeQuantInto(float[] src, int len, float s, float o, float qmin, float qmax, ByteBuffer dst, int to);
 
+    /**
+     * The 2:4 keep mask of {@code w[0, len)} ({@code len} a multiple of 4, each run of 4 one group) into {@code keep}:
+     * 1 for the two largest |w| of a group, 0 for the others; ties as torch's CPU topk ({@link NthElement}). NaN is
+     * rejected naming its flat index ({@code at} is the flat index of {@code w[0]}).
+     */
+    void twoOfFour(float[] w, float[] keep, int len, long at);
+
     /** What runs, for {@code doctor}: e.g. "SIMD, 512-bit float vectors". */
     String describe();
 }

@@ -73,6 +73,40 @@ final class ScalarLanes implements Lanes {
         dst.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer().put(to, src, 0, len);
     }
 
+    @Override
+    public void twoOfFour(float[] w, float[] keep, int len, long at) {
+        twoOfFour(w, keep, 0, len, at);
+    }
+
+    /** {@link #twoOfFour} over {@code w[from, to)}. */
+    static void twoOfFour(float[] w, float[] keep, int from, int to, long at) {
+        for (int k = from; k < to; k += 4) {
+            float a0 = Math.abs(w[k]);
+            float a1 = Math.abs(w[k + 1]);
+            float a2 = Math.abs(w[k + 2]);
+            float a3 = Math.abs(w[k + 3]);
+            if ((a0 != a0) | (a1 != a1) | (a2 != a2) | (a3 != a3)) {
+                throw new KernelException("2:4 mask: the weight has NaN in flat indices " + (at + k) + ".." + (at + k + 3));
+            }
+            if (a0 != a1 && a0 != a2 && a0 != a3 && a1 != a2 && a1 != a3 && a2 != a3) {
+                int r0 = (a1 < a0 ? 1 : 0) + (a2 < a0 ? 1 : 0) + (a3 < a0 ? 1 : 0);
+                int r1 = (a0 < a1 ? 1 : 0) + (a2 < a1 ? 1 : 0) + (a3 < a1 ? 1 : 0);
+                int r2 = (a0 < a2 ? 1 : 0) + (a1 < a2 ? 1 : 0) + (a3 < a2 ? 1 : 0);
+                int r3 = 6 - r0 - r1 - r2;
+                // rank 2 or 3 (of 0..3) is kept: r >> 1, branch-free (the ranks of random data mispredict)
+                keep[k] = r0 >> 1;
+                keep[k + 1] = r1 >> 1;
+                keep[k + 2] = r2 >> 1;
+                keep[k + 3] = r3 >> 1;
+            } else {
+                int[] pruned = NthElement.smallestTwoOfFour(a0, a1, a2, a3);
+                for (int j = 0; j < 4; j++) {
+                    keep[k + j] = j == pruned[0] || j == pruned[1] ? 0f : 1f;
+                }
+            }
+        }
+    }
+
     /** Σ x² of {@code buf[from, len)} in double. */
     static double tail(float[] buf, int from, int len) {
         double tail = 0;

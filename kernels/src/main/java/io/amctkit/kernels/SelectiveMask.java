@@ -17,36 +17,13 @@ public final class SelectiveMask {
 
     /** Masks whole groups of 4 contiguous weights in {@code [from, to)}, staged through heap blocks. */
     private static void contiguousGroups(FloatBuffer in, FloatBuffer m, int from, int to) {
+        Lanes lanes = Lanes.best();
         float[] w = new float[Math.min(FakeQuant.BLOCK, to - from)];
         float[] keep = new float[w.length];
         for (int i = from; i < to; i += w.length) {
             int len = Math.min(w.length, to - i);
             in.get(i, w, 0, len);
-            for (int k = 0; k < len; k += 4) {
-                float a0 = Math.abs(w[k]);
-                float a1 = Math.abs(w[k + 1]);
-                float a2 = Math.abs(w[k + 2]);
-                float a3 = Math.abs(w[k + 3]);
-                if ((a0 != a0) | (a1 != a1) | (a2 != a2) | (a3 != a3)) {
-                    throw new KernelException("2:4 mask: the weight has NaN in flat indices " + (i + k) + ".." + (i + k + 3));
-                }
-                if (a0 != a1 && a0 != a2 && a0 != a3 && a1 != a2 && a1 != a3 && a2 != a3) {
-                    int r0 = (a1 < a0 ? 1 : 0) + (a2 < a0 ? 1 : 0) + (a3 < a0 ? 1 : 0);
-                    int r1 = (a0 < a1 ? 1 : 0) + (a2 < a1 ? 1 : 0) + (a3 < a1 ? 1 : 0);
-                    int r2 = (a0 < a2 ? 1 : 0) + (a1 < a2 ? 1 : 0) + (a3 < a2 ? 1 : 0);
-                    int r3 = 6 - r0 - r1 - r2;
-                    // rank 2 or 3 (of 0..3) is kept: r >> 1, branch-free (the ranks of random data mispredict)
-                    keep[k] = r0 >> 1;
-                    keep[k + 1] = r1 >> 1;
-                    keep[k + 2] = r2 >> 1;
-                    keep[k + 3] = r3 >> 1;
-                } else {
-                    int[] pruned = NthElement.smallestTwoOfFour(a0, a1, a2, a3);
-                    for (int j = 0; j < 4; j++) {
-                        keep[k + j] = j == pruned[0] || j == pruned[1] ? 0f : 1f;
-                    }
-                }
-            }
+            lanes.twoOfFour(w, keep, len, i);
             m.put(i, keep, 0, len);
         }
     }

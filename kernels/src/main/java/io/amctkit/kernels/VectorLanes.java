@@ -2,6 +2,7 @@ package io.amctkit.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
@@ -163,6 +164,41 @@ final class VectorLanes implements Lanes {
             float t = Math.min(Math.max(src[k] / s + o, qmin), qmax);
             dst.putFloat((int) (base + (long) k * Float.BYTES), (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - o) * s);
         }
+    }
+
+    /** Within each group of 4 lanes, the lane 1, 2 and 3 places further on (cyclically). */
+    private static final VectorShuffle<Float> NEXT1 = groupRotation(1);
+    private static final VectorShuffle<Float> NEXT2 = groupRotation(2);
+    private static final VectorShuffle<Float> NEXT3 = groupRotation(3);
+
+    private static VectorShuffle<Float> groupRotation(int by) {
+        int[] index = new int[L];
+        for (int i = 0; i < L; i++) {
+            index[i] = (i & ~3) | ((i + by) & 3);
+        }
+        return VectorShuffle.fromArray(SPECIES, index, 0);
+    }
+
+    @Override
+    public void twoOfFour(float[] w, float[] keep, int len, long at) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+        int k = 0;
+        for (; k + L <= len; k += L) {
+            FloatVector a = FloatVector.fromArray(SPECIES, w, k).abs();
+            FloatVector b1 = a.rearrange(NEXT1);
+            FloatVector b2 = a.rearrange(NEXT2);
+            FloatVector b3 = a.rearrange(NEXT3);
+            // NaN compares unequal to itself; equal neighbours are ties: both go the scalar way (torch's tie order)
+            if (a.compare(VectorOperators.NE, a).or(a.eq(b1)).or(a.eq(b2)).anyTrue()) {
+                ScalarLanes.twoOfFour(w, keep, k, k + L, at);
+                continue;
+            }
+            FloatVector rank = zero.blend(one, b1.lt(a)).add(zero.blend(one, b2.lt(a))).add(zero.blend(one, b3.lt(a)));
+            zero.blend(one, rank.compare(VectorOperators.GE, two)).intoArray(keep, k);
+        }
+        ScalarLanes.twoOfFour(w, keep, k, len, at);
     }
 
     @Override

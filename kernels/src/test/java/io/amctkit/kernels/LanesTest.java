@@ -73,6 +73,37 @@ class LanesTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {4, 16, 20, 64, 1000, 1024})
+    void twoOfFourIsIdenticalWithTiesZerosAndSignedZeros(int len) {
+        float[] w = random(len, 3 + len);
+        for (int i = 0; i < len; i += 9) {
+            w[i] = w[i ^ 1];                 // ties inside a group
+        }
+        for (int i = 2; i < len; i += 13) {
+            w[i] = i % 2 == 0 ? -0f : 0f;    // zeros and signed zeros tie too
+        }
+        float[] expected = new float[len];
+        ScalarLanes.twoOfFour(w, expected, 0, len, 0);
+        float[] got = new float[len];
+        simd.twoOfFour(w, got, len, 0);
+        assertArrayEquals(expected, got);
+        for (int g = 0; g < len; g += 4) {
+            assertEquals(2f, got[g] + got[g + 1] + got[g + 2] + got[g + 3], "two kept per group at " + g);
+        }
+    }
+
+    @Test
+    void twoOfFourNamesTheNan() {
+        float[] w = random(64, 1);
+        w[37] = Float.NaN;
+        for (Lanes lanes : new Lanes[]{scalar, simd}) {
+            KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                    () -> lanes.twoOfFour(w, new float[64], 64, 1000));
+            assertTrue(e.getMessage().contains("flat indices 1036..1039"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {1, 15, 64, 65, 1000, 4096, 4099})
     void maxMinIsIdenticalAndLoadCopiesTheRow(int len) {
         float[] x = random(len + 5, len);

@@ -3,9 +3,11 @@ package io.amctkit.runtime.model;
 import io.amctkit.kernels.Tensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
 
 /** Decodes little-endian stored elements (F32, F16, BF16, F64) into a new float32 ND4J array. */
 public final class Floats {
@@ -47,6 +49,48 @@ public final class Floats {
             default -> throw new IllegalStateException(dtype.toString());
         }
         return out;
+    }
+
+    /**
+     * Reads {@code shape} elements of {@code dtype} stored little-endian at {@code position} of {@code channel} into a new
+     * float32 array: float32 straight into the array's memory, other types through a 1 MiB staging buffer — so reading
+     * a tensor needs its float32 array and nothing of its size besides (no mapping left for the GC to release).
+     */
+    public static INDArray read(FileChannel channel, long position, DType dtype, long[] shape) throws IOException {
+        INDArray out = Tensors.newFloat32(shape.length == 0 ? new long[]{} : shape);
+        long n = out.length();
+        if (dtype == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            ByteBuffer dst = out.data().asNio().duplicate();
+            dst.position(0).limit((int) (n * 4));
+            readFully(channel, dst, position);
+            return out;
+        }
+        FloatBuffer dst = out.data().asNioFloat();
+        int width = dtype.bytes();
+        ByteBuffer chunk = ByteBuffer.allocate((1 << 20) / width * width).order(ByteOrder.LITTLE_ENDIAN);
+        long done = 0;
+        while (done < n) {
+            int count = (int) Math.min(chunk.capacity() / width, n - done);
+            chunk.clear().limit(count * width);
+            readFully(channel, chunk, position + done * width);
+            INDArray part = decode(chunk.flip(), dtype, new long[]{count});
+            float[] values = part.data().asFloat();
+            dst.put((int) done, values, 0, count);
+            part.close();
+            done += count;
+        }
+        return out;
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer dst, long position) throws IOException {
+        long at = position;
+        while (dst.hasRemaining()) {
+            int got = channel.read(dst, at);
+            if (got < 0) {
+                throw new java.io.EOFException("the file ends at byte " + at);
+            }
+            at += got;
+        }
     }
 
     /** IEEE 754 binary16 to float32, exactly (subnormals, infinities and NaN payloads included). */

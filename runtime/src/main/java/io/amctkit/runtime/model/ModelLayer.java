@@ -71,12 +71,14 @@ public record ModelLayer(String name, String type, String naming, String evidenc
                 groups, kernel, inputSize, hiddenSize, producers, consumers, reluInput);
     }
 
-    ModelLayer withGraph(List<String> newProducers, List<String> newConsumers, Optional<Boolean> relu) {
+    /** A copy with the graph facts filled in. */
+    public ModelLayer withGraph(List<String> newProducers, List<String> newConsumers, Optional<Boolean> relu) {
         return new ModelLayer(name, type, naming, evidence, origin, weights, weightTransposed, inChannels, outChannels,
                 groups, kernel, inputSize, hiddenSize, newProducers, newConsumers, relu);
     }
 
-    ModelLayer withName(String newName) {
+    /** A copy under another name (a duplicate recovered name made unique). */
+    public ModelLayer withName(String newName) {
         return new ModelLayer(newName, type, naming, evidence, origin, weights, weightTransposed, inChannels, outChannels,
                 groups, kernel, inputSize, hiddenSize, producers, consumers, reluInput);
     }

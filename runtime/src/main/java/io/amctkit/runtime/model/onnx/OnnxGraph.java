@@ -66,9 +66,7 @@ final class OnnxGraph {
             Integer p = producer.get(dataInput(node));
             boolean relu = p != null && graph.getNode(p).getOpType().equals("Relu");
             ModelLayer l = e.getValue();
-            out.add(new ModelLayer(l.name(), l.type(), l.naming(), l.evidence(), l.origin(), l.weights(), l.weightTransposed(),
-                    l.inChannels(), l.outChannels(), l.groups(), l.kernel(), l.inputSize(), l.hiddenSize(),
-                    producers.get(l.name()), List.copyOf(consumers.get(l.name())), Optional.of(relu)));
+            out.add(l.withGraph(producers.get(l.name()), List.copyOf(consumers.get(l.name())), Optional.of(relu)));
         }
         return out;
     }

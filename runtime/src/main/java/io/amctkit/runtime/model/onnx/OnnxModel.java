@@ -74,7 +74,7 @@ public final class OnnxModel implements Model {
                 String unique = l.name() + "#" + (nameOwner.get(l.name()) + 1);
                 nameOwner.put(l.name(), nameOwner.get(l.name()) + 1);
                 notes.add(label(node) + " recovers the name " + l.name() + " a second time; listed as " + unique);
-                l = rename(l, unique);
+                l = l.withName(unique);
             } else {
                 nameOwner.put(l.name(), 1);
             }
@@ -357,13 +357,6 @@ public final class OnnxModel implements Model {
         return new Named(node.getOpType() + ":" + node.getOutput(0), "node output");
     }
 
-    private static ModelLayer rename(ModelLayer l, String name) {
-        return new ModelLayer(name, l.type(), l.naming(), l.evidence(), l.origin(), l.weights(), l.weightTransposed(),
-                l.inChannels(), l.outChannels(), l.groups(), l.kernel(), l.inputSize(), l.hiddenSize(), l.producers(),
-                l.consumers(), l.reluInput());
-    }
-
-    /** Lists the node if a constant input is a real weight (two or more dimensions above 1, not a broadcast vector). */
     private void reportWeights(NodeProto node, List<Unsupported> skipped, String reason) {
         constantInputs(node).filter(t -> java.util.Arrays.stream(t.shape()).filter(d -> d > 1).count() >= 2).findFirst().ifPresent(t ->
                 skipped.add(new Unsupported(label(node), node.getOpType(), reason + " (constant " + t.name() + " " + t.shapeText() + ")")));

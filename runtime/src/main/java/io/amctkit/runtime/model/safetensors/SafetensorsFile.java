@@ -25,7 +25,7 @@ import java.util.Optional;
 
 /**
  * A safetensors file: the 8-byte header size, the JSON header (checked: size, offsets inside the data, lengths that
- * match dtype × shape, no overlaps) and tensors memory-mapped one at a time when read. Readable as weights: F32, F16,
+ * match dtype × shape, no overlaps) and tensors read one at a time, straight into their float32 arrays. Readable as weights: F32, F16,
  * BF16, F64; other dtypes are listed but not read.
  */
 public final class SafetensorsFile {
@@ -197,15 +197,18 @@ public final class SafetensorsFile {
         return e == null ? Optional.empty() : e.floatType().map(d -> new TensorInfo(name, d, e.shape()));
     }
 
-    /** Maps just this tensor's bytes and decodes them to float32. */
+    /** Reads just this tensor's bytes (positional reads, no mapping) and decodes them to float32. */
     public INDArray read(TensorInfo tensor) {
         Entry e = entries.get(tensor.name());
         if (e == null || e.floatType().isEmpty()) {
             throw new IllegalArgumentException(file + " has no float tensor '" + tensor.name() + "'");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer bytes = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), e.end() - e.begin());
-            return Floats.decode(bytes, e.floatType().get(), e.shape());
+            if (ch.size() < dataStart + e.end()) {
+                throw new ModelException(file, "tensor '" + tensor.name() + "' ends at byte " + (dataStart + e.end())
+                        + " but the file has " + ch.size() + ": truncated");
+            }
+            return Floats.read(ch, dataStart + e.begin(), e.floatType().get(), e.shape());
         } catch (IOException ex) {
             throw new ModelException(file, "cannot read tensor '" + tensor.name() + "': " + ex.getMessage(), true, ex);
         }
