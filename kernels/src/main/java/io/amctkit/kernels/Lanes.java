@@ -55,6 +55,14 @@ interface Lanes {
      */
     void twoOfFour(float[] w, float[] keep, int len, long at);
 
+    /**
+     * The element-wise part of ULQ's backward over {@code len} elements: with u = [x &gt; hi], l = [x &lt; lo],
+     * t = (x clamped to the clips) / s and e = (round(t) − t)·invLevels: {@code dx = g·(1 − (u + l)) + 0},
+     * {@code ta = (e + u)·g}, {@code tb = (l − e)·g} (float arithmetic, in this order).
+     */
+    void ulqGradient(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi, float lo,
+                     float clipMax, float clipMin, float s, float invLevels);
+
     /** What runs, for {@code doctor}: e.g. "SIMD, 512-bit float vectors". */
     String describe();
 }

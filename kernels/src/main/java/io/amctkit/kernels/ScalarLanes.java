@@ -107,6 +107,27 @@ final class ScalarLanes implements Lanes {
         }
     }
 
+    @Override
+    public void ulqGradient(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi, float lo,
+                            float clipMax, float clipMin, float s, float invLevels) {
+        ulqGradient(xs, gs, dx, ta, tb, 0, len, hi, lo, clipMax, clipMin, s, invLevels);
+    }
+
+    static void ulqGradient(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int from, int len, float hi, float lo,
+                            float clipMax, float clipMin, float s, float invLevels) {
+        for (int k = from; k < len; k++) {
+            float v = xs[k];
+            float g = gs[k];
+            float u = v > hi ? 1f : 0f;
+            float l = v < lo ? 1f : 0f;
+            float t = (v > hi ? clipMax : (v < lo ? clipMin : v)) / s;
+            float e = (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - t) * invLevels;
+            dx[k] = g * (1f - (u + l)) + 0f;   // g inside, +0 outside (no select: it would not vectorize)
+            ta[k] = (e + u) * g;
+            tb[k] = (l - e) * g;
+        }
+    }
+
     /** Σ x² of {@code buf[from, len)} in double. */
     static double tail(float[] buf, int from, int len) {
         double tail = 0;

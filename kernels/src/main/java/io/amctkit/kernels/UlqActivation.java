@@ -77,17 +77,7 @@ public final class UlqActivation {
      */
     private static void gradientBlock(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi,
                                       float lo, float clipMax, float clipMin, float s, float invLevels, double[] lanes) {
-        for (int k = 0; k < len; k++) {
-            float v = xs[k];
-            float g = gs[k];
-            float u = v > hi ? 1f : 0f;
-            float l = v < lo ? 1f : 0f;
-            float t = (v > hi ? clipMax : (v < lo ? clipMin : v)) / s;
-            float e = (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - t) * invLevels;
-            dx[k] = g * (1f - (u + l)) + 0f;   // g inside, +0 outside (no select: it would not vectorize)
-            ta[k] = (e + u) * g;
-            tb[k] = (l - e) * g;
-        }
+        Lanes.best().ulqGradient(xs, gs, dx, ta, tb, len, hi, lo, clipMax, clipMin, s, invLevels);
         double m0 = 0;
         double m1 = 0;
         double m2 = 0;

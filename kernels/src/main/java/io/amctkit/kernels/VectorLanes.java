@@ -202,6 +202,35 @@ final class VectorLanes implements Lanes {
     }
 
     @Override
+    public void ulqGradient(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi, float lo,
+                            float clipMax, float clipMin, float s, float invLevels) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector vHi = FloatVector.broadcast(SPECIES, hi);
+        FloatVector vLo = FloatVector.broadcast(SPECIES, lo);
+        FloatVector vMax = FloatVector.broadcast(SPECIES, clipMax);
+        FloatVector vMin = FloatVector.broadcast(SPECIES, clipMin);
+        FloatVector vs = FloatVector.broadcast(SPECIES, s);
+        FloatVector inv = FloatVector.broadcast(SPECIES, invLevels);
+        FloatVector rounder = FloatVector.broadcast(SPECIES, Fp32.ROUNDER);
+        int k = 0;
+        for (; k + L <= len; k += L) {
+            FloatVector v = FloatVector.fromArray(SPECIES, xs, k);
+            FloatVector g = FloatVector.fromArray(SPECIES, gs, k);
+            var above = v.compare(VectorOperators.GT, vHi);
+            var below = v.compare(VectorOperators.LT, vLo);
+            FloatVector u = zero.blend(one, above);
+            FloatVector l = zero.blend(one, below);
+            FloatVector t = v.blend(vMin, below).blend(vMax, above).div(vs);
+            FloatVector e = t.add(rounder).sub(rounder).sub(t).mul(inv);
+            g.mul(one.sub(u.add(l))).add(zero).intoArray(dx, k);
+            e.add(u).mul(g).intoArray(ta, k);
+            l.sub(e).mul(g).intoArray(tb, k);
+        }
+        ScalarLanes.ulqGradient(xs, gs, dx, ta, tb, k, len, hi, lo, clipMax, clipMin, s, invLevels);
+    }
+
+    @Override
     public String describe() {
         return "SIMD (" + LanesChoice.VECTOR_MODULE + ", " + SPECIES.vectorBitSize() + "-bit float vectors)";
     }

@@ -104,6 +104,26 @@ class LanesTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {1, 16, 17, 1000, 1024})
+    void ulqGradientIsBitIdentical(int len) {
+        float[] x = random(len, 21 + len);
+        float[] g = random(len, 22 + len);
+        for (int i = 0; i < len; i += 11) {
+            x[i] = i % 3 == 0 ? Float.NaN : 0.5f * 0.0235294f;   // NaN and exact half steps
+            g[i] = i % 2 == 0 ? -0f : g[i];
+        }
+        float[][] scalarOut = new float[3][len];
+        float[][] simdOut = new float[3][len];
+        scalar.ulqGradient(x, g, scalarOut[0], scalarOut[1], scalarOut[2], len, 2.99f, -3.01f, 3f, -3f, 0.0235294f, 1f / 255);
+        simd.ulqGradient(x, g, simdOut[0], simdOut[1], simdOut[2], len, 2.99f, -3.01f, 3f, -3f, 0.0235294f, 1f / 255);
+        for (int a = 0; a < 3; a++) {
+            for (int i = 0; i < len; i++) {
+                assertEquals(Float.floatToRawIntBits(scalarOut[a][i]), Float.floatToRawIntBits(simdOut[a][i]), "output " + a + " at " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {1, 15, 64, 65, 1000, 4096, 4099})
     void maxMinIsIdenticalAndLoadCopiesTheRow(int len) {
         float[] x = random(len + 5, len);

@@ -1,0 +1,238 @@
+package io.amctkit.runtime.session;
+
+import io.amctkit.dsl.Mode;
+import io.amctkit.dsl.RetrainConfig;
+import io.amctkit.dsl.proto.DataType;
+import io.amctkit.dsl.resolve.Layer;
+import io.amctkit.dsl.resolve.LayerPlan;
+import io.amctkit.dsl.resolve.PrunePlan;
+import io.amctkit.dsl.resolve.QuantPlan;
+import io.amctkit.dsl.resolve.Resolution;
+import io.amctkit.dsl.resolve.Resolver;
+import io.amctkit.kernels.ArqWeights;
+import io.amctkit.kernels.FilterPruner;
+import io.amctkit.kernels.Kernels;
+import io.amctkit.kernels.SelectiveMask;
+import io.amctkit.kernels.Tensors;
+import io.amctkit.kernels.WeightLayout;
+import io.amctkit.runtime.model.Model;
+import io.amctkit.runtime.model.ModelLayer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A config applied to a real model, as AMCT's QAT and pruning would apply it: resolution first, then AMCT's kernels on
+ * each layer's weights, one layer at a time (one weight in memory), giving a {@link LayerReport} per layer.
+ */
+public final class Session {
+
+    /** Told after each layer, for progress bars. */
+    @FunctionalInterface
+    public interface Progress {
+        void layerDone(int done, int total, String layer);
+
+        Progress NONE = (done, total, layer) -> { };
+    }
+
+    private final Model model;
+    private final RetrainConfig config;
+    private final Mode mode;
+
+    private Session(Model model, RetrainConfig config, Mode mode) {
+        this.model = model;
+        this.config = config;
+        this.mode = mode;
+    }
+
+    public static Session of(Model model, RetrainConfig config, Mode mode) {
+        return new Session(model, config, mode);
+    }
+
+    /** Resolves and, if AMCT accepts the config, runs the kernels on every quantized or pruned layer. */
+    public SessionResult run(Kernels kernels, Progress progress) {
+        List<Layer> layers = model.layers().stream().map(ModelLayer::toLayer).toList();
+        Resolution resolution = Resolver.resolve(config, layers, mode);
+        if (!resolution.isAccepted()) {
+            return new SessionResult(model.source(), resolution, List.of());
+        }
+        List<LayerReport> reports = new ArrayList<>();
+        int done = 0;
+        for (ModelLayer layer : model.layers()) {
+            LayerPlan plan = resolution.plan(layer.name()).orElse(null);
+            reports.add(report(layer, plan, kernels));
+            progress.layerDone(++done, model.layers().size(), layer.name());
+        }
+        return new SessionResult(model.source(), resolution, shrinkConsumers(reports));
+    }
+
+    private LayerReport report(ModelLayer layer, LayerPlan plan, Kernels kernels) {
+        Optional<QuantPlan> q = plan == null ? Optional.empty() : plan.quant().filter(QuantPlan::enabled);
+        Optional<PrunePlan> p = plan == null ? Optional.empty() : plan.prune().filter(PrunePlan::enabled);
+        long params = layer.weight().elements();
+        long macs = macsPerPosition(layer);
+        int filters = (int) layer.weightShape()[layer.type().startsWith("ConvTranspose") ? 1 : 0]
+                * (layer.type().startsWith("ConvTranspose") ? layer.groups().orElse(1) : 1);
+        List<String> notes = new ArrayList<>(plan == null ? List.of() : plan.quirks());
+        if (q.isEmpty() && p.isEmpty()) {
+            return new LayerReport(layer.name(), layer.type(), false, "", 0, false, Double.NaN, Double.NaN, Optional.empty(),
+                    "", 0, 0, Optional.empty(), OptionalInt.empty(), filters, params, params, 32 * params, macs, macs, notes);
+        }
+        INDArray w = weightRows(layer);
+        try {
+            String algo = "";
+            int bits = 0;
+            boolean channelWise = false;
+            double scaleMin = Double.NaN;
+            double scaleMax = Double.NaN;
+            Optional<WeightError> error = Optional.empty();
+            if (q.isPresent()) {
+                QuantPlan plan0 = q.get();
+                algo = plan0.weightAlgo().equals("arq_retrain") ? "arq" : "ulq";
+                bits = bits(plan0.weightType());
+                channelWise = plan0.channelWise();
+                WeightLayout layout = layer.weight().rank() == 3 && isRecurrent(layer) ? WeightLayout.COUT_FIRST
+                        : WeightLayout.of(layer.type(), layer.groups().orElse(1));
+                ArqWeights.Result r = kernels.arq(w, layout, bits, channelWise);
+                float[] scales = r.factors().scale();
+                scaleMin = Double.POSITIVE_INFINITY;
+                scaleMax = Double.NEGATIVE_INFINITY;
+                for (float s : scales) {
+                    scaleMin = Math.min(scaleMin, s);
+                    scaleMax = Math.max(scaleMax, s);
+                }
+                INDArray original = Tensors.asFloat32(layout.toCoutFirst(w));
+                INDArray quantized = Tensors.asFloat32(layout.toCoutFirst(r.fakeQuantized()));
+                error = Optional.of(WeightError.of(Tensors.floats(original), Tensors.floats(quantized), scales,
+                        -(float) (1 << (bits - 1)), (float) ((1 << (bits - 1)) - 1)));
+                if (algo.equals("ulq")) {
+                    notes.add("weight ULQ starts from ARQ's factors on its first batch and learns the scale afterwards:"
+                            + " these are the initial figures");
+                }
+                if (plan0.int4Downgraded()) {
+                    notes.add("INT4 weights downgraded to INT8 by AMCT (not nibble-packable)");
+                }
+                r.fakeQuantized().close();
+            }
+            String pruneKind = "";
+            double requested = 0;
+            double realised = 0;
+            Optional<Boolean> compliant = Optional.empty();
+            OptionalInt kept = OptionalInt.empty();
+            long paramsAfter = params;
+            long macsAfter = macs;
+            if (p.isPresent()) {
+                PrunePlan plan0 = p.get();
+                if (plan0.isFilter()) {
+                    pruneKind = "filter";
+                    requested = plan0.pruneRatio().orElse(0f);
+                    int axis = layer.type().startsWith("ConvTranspose") ? 1 : 0;
+                    FilterPruner.Result fr = kernels.filterPrune(layer.name(), List.of(w), new int[]{axis}, requested, 1,
+                            plan0.ascendOptimized());
+                    int keptCount = fr.mask().length - fr.prunedIndices().length;
+                    kept = OptionalInt.of(keptCount);
+                    realised = (double) fr.prunedIndices().length / fr.mask().length;
+                    paramsAfter = Math.round(params * (double) keptCount / fr.mask().length);
+                    macsAfter = Math.round(macs * (double) keptCount / fr.mask().length);
+                    notes.addAll(fr.diagnostics());
+                } else {
+                    pruneKind = "2:4";
+                    requested = 0.5;
+                    int axis = SelectiveMask.cinAxis(layer.type());
+                    INDArray mask = kernels.selectiveMask(w, axis);
+                    long zeros = 0;
+                    FloatBuffer m = Tensors.floats(mask);
+                    for (int i = 0; i < m.limit(); i++) {
+                        if (m.get(i) == 0f) {
+                            zeros++;
+                        }
+                    }
+                    realised = (double) zeros / m.limit();
+                    compliant = Optional.of(TwoFour.compliant(m, w.shape(), axis));
+                    paramsAfter = params - zeros;
+                    macsAfter = Math.round(macs * (1 - realised));
+                    mask.close();
+                }
+            }
+            long bitsAfter = q.isPresent() ? paramsAfter * bits : 32 * paramsAfter;
+            if (pruneKind.equals("2:4")) {
+                bitsAfter += 2 * paramsAfter;   // a 2-bit position index per kept weight of each group of 4
+            }
+            return new LayerReport(layer.name(), layer.type(), q.isPresent(), algo, bits, channelWise, scaleMin, scaleMax,
+                    error, pruneKind, requested, realised, compliant, kept, filters, params, paramsAfter, bitsAfter, macs,
+                    macsAfter, notes);
+        } finally {
+            w.close();
+        }
+    }
+
+    /** The weight in PyTorch's layout; an RNN's [directions, gates·hidden, in] as rows of [directions·gates·hidden, in]. */
+    private INDArray weightRows(ModelLayer layer) {
+        INDArray w = model.weight(layer);
+        if (isRecurrent(layer) && w.rank() == 3) {
+            return w.reshape('c', w.size(0) * w.size(1), w.size(2));
+        }
+        return w;
+    }
+
+    private static boolean isRecurrent(ModelLayer layer) {
+        return layer.type().equals("LSTM") || layer.type().equals("GRU");
+    }
+
+    static int bits(DataType t) {
+        return switch (t) {
+            case INT4 -> 4;
+            case INT8 -> 8;
+            case INT16 -> 16;
+        };
+    }
+
+    /** Multiply-accumulates per output position: Conv (in/groups)·k·out, Linear in·out, RNN gates·hidden·(in + hidden). */
+    static long macsPerPosition(ModelLayer layer) {
+        if (isRecurrent(layer)) {
+            int gates = layer.type().equals("LSTM") ? 4 : 3;
+            long h = layer.hiddenSize().orElse(0);
+            return gates * h * (layer.inputSize().orElse(0) + h);
+        }
+        return layer.weight().elements();
+    }
+
+    /** Filter pruning also removes the matching input channels of the consumers: their sizes shrink by the kept share. */
+    private List<LayerReport> shrinkConsumers(List<LayerReport> reports) {
+        Map<String, Double> keptShare = new HashMap<>();
+        for (LayerReport r : reports) {
+            if (r.keptFilters().isPresent() && r.filters() > 0) {
+                keptShare.put(r.name(), (double) r.keptFilters().getAsInt() / r.filters());
+            }
+        }
+        if (keptShare.isEmpty()) {
+            return reports;
+        }
+        List<LayerReport> out = new ArrayList<>();
+        for (int i = 0; i < reports.size(); i++) {
+            LayerReport r = reports.get(i);
+            ModelLayer layer = model.layers().get(i);
+            List<String> pruned = layer.producers().stream().filter(keptShare::containsKey).toList();
+            if (pruned.size() != 1 || layer.producers().size() != 1) {
+                out.add(r);
+                continue;
+            }
+            double share = keptShare.get(pruned.get(0));
+            long paramsAfter = Math.round(r.paramsAfter() * share);
+            long bitsAfter = Math.round(r.bitsAfter() * share);
+            List<String> notes = new ArrayList<>(r.notes());
+            notes.add("input channels shrink with " + pruned.get(0) + "'s pruned filters");
+            out.add(new LayerReport(r.name(), r.type(), r.quantized(), r.weightAlgo(), r.weightBits(), r.channelWise(),
+                    r.scaleMin(), r.scaleMax(), r.error(), r.pruneKind(), r.requestedSparsity(), r.realisedSparsity(),
+                    r.twoFourCompliant(), r.keptFilters(), r.filters(), r.paramsBefore(), paramsAfter, bitsAfter,
+                    r.macsPerPosition(), Math.round(r.macsPerPositionAfter() * share), notes));
+        }
+        return out;
+    }
+}

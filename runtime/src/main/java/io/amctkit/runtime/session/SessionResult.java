@@ -1,0 +1,130 @@
+package io.amctkit.runtime.session;
+
+import io.amctkit.dsl.resolve.Resolution;
+import tech.tablesaw.api.BooleanColumn;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+
+/** A session's outcome: the resolution, one report per layer, and the model totals (sizes, compression, worst layers). */
+public record SessionResult(Path model, Resolution resolution, List<LayerReport> layers) {
+
+    public SessionResult {
+        layers = List.copyOf(layers);
+    }
+
+    public boolean accepted() {
+        return resolution.isAccepted();
+    }
+
+    public long paramsBefore() {
+        return layers.stream().mapToLong(LayerReport::paramsBefore).sum();
+    }
+
+    public long paramsAfter() {
+        return layers.stream().mapToLong(LayerReport::paramsAfter).sum();
+    }
+
+    /** Storage of the layers' weights in bits, before (float32) and after. */
+    public long bitsBefore() {
+        return 32 * paramsBefore();
+    }
+
+    public long bitsAfter() {
+        return layers.stream().mapToLong(LayerReport::bitsAfter).sum();
+    }
+
+    /** float32 size / compressed size of the layers' weights. */
+    public double compressionRatio() {
+        return bitsAfter() == 0 ? 0 : (double) bitsBefore() / bitsAfter();
+    }
+
+    /** The quantized layers with the lowest weight SQNR first. */
+    public List<LayerReport> worstLayers(int n) {
+        return layers.stream().filter(l -> l.error().isPresent())
+                .sorted(Comparator.comparingDouble(l -> l.error().get().sqnrDb())).limit(n).toList();
+    }
+
+    /** One row per layer, as a Tablesaw table. */
+    public Table table() {
+        StringColumn name = StringColumn.create("layer");
+        StringColumn type = StringColumn.create("type");
+        BooleanColumn quantized = BooleanColumn.create("quantized");
+        StringColumn wts = StringColumn.create("weights");
+        DoubleColumn scaleMin = DoubleColumn.create("scale_min");
+        DoubleColumn scaleMax = DoubleColumn.create("scale_max");
+        DoubleColumn sqnr = DoubleColumn.create("sqnr_db");
+        DoubleColumn mse = DoubleColumn.create("mse");
+        DoubleColumn maxErr = DoubleColumn.create("max_abs_err");
+        DoubleColumn saturation = DoubleColumn.create("saturation_pct");
+        StringColumn prune = StringColumn.create("prune");
+        DoubleColumn requested = DoubleColumn.create("sparsity_requested");
+        DoubleColumn realised = DoubleColumn.create("sparsity_realised");
+        StringColumn filters = StringColumn.create("kept_filters");
+        LongColumn before = LongColumn.create("params_before");
+        LongColumn after = LongColumn.create("params_after");
+        DoubleColumn bits = DoubleColumn.create("bits_per_weight");
+        LongColumn macs = LongColumn.create("macs_per_pos");
+        LongColumn macsAfter = LongColumn.create("macs_per_pos_after");
+        IntColumn notes = IntColumn.create("notes");
+        for (LayerReport l : layers) {
+            name.append(l.name());
+            type.append(l.type());
+            quantized.append(l.quantized());
+            wts.append(l.quantized() ? l.weightAlgo() + " INT" + l.weightBits() + (l.channelWise() ? " per-channel" : " per-tensor") : "");
+            scaleMin.append(round(l.scaleMin(), 6));
+            scaleMax.append(round(l.scaleMax(), 6));
+            sqnr.append(l.error().map(e -> round(e.sqnrDb(), 2)).orElse(Double.NaN));
+            mse.append(l.error().map(WeightError::mse).orElse(Double.NaN));
+            maxErr.append(l.error().map(e -> round(e.maxAbs(), 6)).orElse(Double.NaN));
+            saturation.append(l.error().map(e -> round(100 * e.saturation(), 3)).orElse(Double.NaN));
+            prune.append(l.pruneKind());
+            requested.append(round(l.requestedSparsity(), 4));
+            realised.append(round(l.realisedSparsity(), 4));
+            filters.append(l.keptFilters().isPresent() ? l.keptFilters().getAsInt() + "/" + l.filters() : "");
+            before.append(l.paramsBefore());
+            after.append(l.paramsAfter());
+            bits.append(round(l.effectiveBits(), 3));
+            macs.append(l.macsPerPosition());
+            macsAfter.append(l.macsPerPositionAfter());
+            notes.append(l.notes().size());
+        }
+        return Table.create("session: " + model.getFileName() + " (" + resolution.mode().label() + ")", name, type, quantized,
+                wts, scaleMin, scaleMax, sqnr, mse, maxErr, saturation, prune, requested, realised, filters, before, after,
+                bits, macs, macsAfter, notes);
+    }
+
+    /** The totals in a few lines. */
+    public String summary() {
+        StringBuilder s = new StringBuilder();
+        long quantized = layers.stream().filter(LayerReport::quantized).count();
+        long pruned = layers.stream().filter(l -> !l.pruneKind().isEmpty()).count();
+        s.append(String.format("%d layers: %d quantized, %d pruned; weights %d -> %d parameters, %.2f MB -> %.2f MB"
+                        + " (compression %.2fx)%n", layers.size(), quantized, pruned, paramsBefore(), paramsAfter(),
+                bitsBefore() / 8e6, bitsAfter() / 8e6, compressionRatio()));
+        List<LayerReport> worst = worstLayers(3);
+        if (!worst.isEmpty()) {
+            s.append("lowest weight SQNR: ");
+            for (int i = 0; i < worst.size(); i++) {
+                s.append(i == 0 ? "" : ", ").append(worst.get(i).name())
+                        .append(String.format(" %.2f dB", worst.get(i).error().get().sqnrDb()));
+            }
+            s.append('\n');
+        }
+        return s.toString();
+    }
+
+    private static double round(double v, int digits) {
+        if (!Double.isFinite(v)) {
+            return v;
+        }
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+}
