@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code amctkit cfg}: work with {@code .cfg} files without a model. */
 @Command(name = "cfg", mixinStandardHelpOptions = true,
         description = "Create, format and validate AMCT simplified configs (.cfg).",
-        subcommands = {CfgValidateCommand.class, CfgFmtCommand.class, CfgNewCommand.class, CfgDiffCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CfgSamplesCommand.class, CfgValidateCommand.class, CfgFmtCommand.class, CfgNewCommand.class, CfgDiffCommand.class, CommandLine.HelpCommand.class})
 final class CfgCommand implements Runnable {
 
     @CommandLine.Spec

@@ -12,14 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code amctkit} command line. Without arguments it runs the main job on the bundled default; the subcommands
- * generate, format and validate {@code .cfg} files.
+ * The {@code amctkit} command line. Without arguments it runs the main job on the bundled default: a report of AMCT's
+ * quant sample config applied to all-MiniLM-L6-v2; the subcommands check configs, models, kernels and reports.
  */
 @Command(name = "amctkit", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"See and check what an AMCT simplified config (.cfg) does, before a long training run.",
-                "Without a command: the five sample configs of AMCT's documentation, built with the amctkit DSL,",
-                "and their validation."},
-        subcommands = {CfgCommand.class, ResolveCommand.class, LayersCommand.class, ReferenceCommand.class, BenchCommand.class, DoctorCommand.class,
+                "Without a command: the main job on the bundled default model, i.e.",
+                "  amctkit report --model zoo:minilm --seed quant --out amctkit-report"},
+        subcommands = {CfgCommand.class, ResolveCommand.class, LayersCommand.class, ReportCommand.class, ReferenceCommand.class, BenchCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:invalid input (AMCT would reject it)", "2:usage or I/O error"})
@@ -30,8 +30,11 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return new SeedShowcase(spec.commandLine().getOut()).run();
+        return spec.commandLine().getSubcommands().get("report").execute(DEFAULT_JOB);
     }
+
+    /** The main job: AMCT's quant sample config (names substituted) on the bundled all-MiniLM-L6-v2. */
+    static final String[] DEFAULT_JOB = {"--model", "zoo:minilm", "--seed", "quant", "--out", "amctkit-report"};
 
     /** Runs the CLI with the given streams and returns the exit code (the tests' entry point). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {

@@ -52,8 +52,8 @@ class CliTest {
     }
 
     @Test
-    void noArgumentsPrintsTheFiveSeedConfigsAndTheirValidation() {
-        Result r = run();
+    void cfgSamplesPrintsTheFiveSeedConfigsAndTheirValidation() {
+        Result r = run("cfg", "samples");
         assertEquals(0, r.exit(), r.err());
         for (String name : new String[]{"quant.cfg", "prune.cfg", "selective_prune.cfg", "compressed1.cfg", "compressed2.cfg"}) {
             assertTrue(r.out().contains(name + "  (AMCT's sample"), name);

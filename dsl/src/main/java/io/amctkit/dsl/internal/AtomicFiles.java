@@ -37,6 +37,7 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
         try {
             Files.write(tmp, bytes);
+            readableByAll(tmp);
             if (replaceExisting) {
                 moveReplacing(tmp, absolute);
             } else {
@@ -52,6 +53,13 @@ public final class AtomicFiles {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Temp files are created rw-------; the result is an ordinary file (rw-r--r--, as a plain write would give). */
+    private static void readableByAll(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

@@ -26,12 +26,14 @@ import java.util.OptionalInt;
  * @param bitsAfter       storage bits of the weights after quantization and pruning (32 per float weight)
  * @param macsPerPosition multiply-accumulates per output position (per token for Linear), before → after
  * @param notes           AMCT quirks and inferences worth knowing
+ * @param artifacts       scales, removed filters and the packed 2:4 mask, for the record file
  */
 public record LayerReport(String name, String type, boolean quantized, String weightAlgo, int weightBits, boolean channelWise,
                           double scaleMin, double scaleMax, Optional<WeightError> error, String pruneKind,
                           double requestedSparsity, double realisedSparsity, Optional<Boolean> twoFourCompliant,
                           OptionalInt keptFilters, int filters, long paramsBefore, long paramsAfter, long bitsAfter,
-                          long macsPerPosition, long macsPerPositionAfter, List<String> notes) {
+                          long macsPerPosition, long macsPerPositionAfter, List<String> notes,
+                          LayerArtifacts artifacts) {
 
     public LayerReport {
         notes = List.copyOf(notes);

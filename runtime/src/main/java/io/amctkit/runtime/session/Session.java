@@ -82,7 +82,8 @@ public final class Session {
         List<String> notes = new ArrayList<>(plan == null ? List.of() : plan.quirks());
         if (q.isEmpty() && p.isEmpty()) {
             return new LayerReport(layer.name(), layer.type(), false, "", 0, false, Double.NaN, Double.NaN, Optional.empty(),
-                    "", 0, 0, Optional.empty(), OptionalInt.empty(), filters, params, params, 32 * params, macs, macs, notes);
+                    "", 0, 0, Optional.empty(), OptionalInt.empty(), filters, params, params, 32 * params, macs, macs, notes,
+                    LayerArtifacts.NONE);
         }
         INDArray w = weightRows(layer);
         try {
@@ -92,6 +93,11 @@ public final class Session {
             double scaleMin = Double.NaN;
             double scaleMax = Double.NaN;
             Optional<WeightError> error = Optional.empty();
+            float[] weightScales = new float[0];
+            Optional<LayerArtifacts.ActivationFactors> activation = Optional.empty();
+            int[] prunedFilters = new int[0];
+            long[] packedMask = new long[0];
+            long[] maskShape = new long[0];
             if (q.isPresent()) {
                 QuantPlan plan0 = q.get();
                 algo = plan0.weightAlgo().equals("arq_retrain") ? "arq" : "ulq";
@@ -101,6 +107,8 @@ public final class Session {
                         : WeightLayout.of(layer.type(), layer.groups().orElse(1));
                 ArqWeights.Result r = kernels.arq(w, layout, bits, channelWise);
                 float[] scales = r.factors().scale();
+                weightScales = scales;
+                activation = activationFactors(plan0, layer);
                 scaleMin = Double.POSITIVE_INFINITY;
                 scaleMax = Double.NEGATIVE_INFINITY;
                 for (float s : scales) {
@@ -136,6 +144,7 @@ public final class Session {
                     FilterPruner.Result fr = kernels.filterPrune(layer.name(), List.of(w), new int[]{axis}, requested, 1,
                             plan0.ascendOptimized());
                     int keptCount = fr.mask().length - fr.prunedIndices().length;
+                    prunedFilters = fr.prunedIndices();
                     kept = OptionalInt.of(keptCount);
                     realised = (double) fr.prunedIndices().length / fr.mask().length;
                     paramsAfter = Math.round(params * (double) keptCount / fr.mask().length);
@@ -155,6 +164,8 @@ public final class Session {
                     }
                     realised = (double) zeros / m.limit();
                     compliant = Optional.of(TwoFour.compliant(m, w.shape(), axis));
+                    packedMask = SelectiveMaskPacking.pack(m);
+                    maskShape = w.shape();
                     paramsAfter = params - zeros;
                     macsAfter = Math.round(macs * (1 - realised));
                     mask.close();
@@ -166,10 +177,26 @@ public final class Session {
             }
             return new LayerReport(layer.name(), layer.type(), q.isPresent(), algo, bits, channelWise, scaleMin, scaleMax,
                     error, pruneKind, requested, realised, compliant, kept, filters, params, paramsAfter, bitsAfter, macs,
-                    macsAfter, notes);
+                    macsAfter, notes, new LayerArtifacts(weightScales, activation, prunedFilters, packedMask, maskShape));
         } finally {
             w.close();
         }
+    }
+
+    /**
+     * The layer input's scale_d/offset_d when the plan has a clip range: AMCT's ULQ factors (asymmetric), with clip_min
+     * zeroed under fixed_min (configured, or AMCT's default: the input comes from a ReLU). Empty under IFMR (calibration).
+     */
+    private static Optional<LayerArtifacts.ActivationFactors> activationFactors(QuantPlan plan, ModelLayer layer) {
+        if (plan.ifmrInit()) {
+            return Optional.empty();
+        }
+        boolean fixedMin = plan.fixedMin().orElse(layer.reluInput().orElse(false));
+        float max = plan.clipMax().get();
+        float min = fixedMin ? 0f : plan.clipMin().get();
+        int bits = bits(plan.activationType());
+        io.amctkit.kernels.ScaleOffset f = io.amctkit.kernels.ScaleOffset.calculate(new float[]{max}, new float[]{min}, true, bits);
+        return Optional.of(new LayerArtifacts.ActivationFactors(f.scale(0), f.offset(0), bits));
     }
 
     /** The weight in PyTorch's layout; an RNN's [directions, gates·hidden, in] as rows of [directions·gates·hidden, in]. */
@@ -231,7 +258,7 @@ public final class Session {
             out.add(new LayerReport(r.name(), r.type(), r.quantized(), r.weightAlgo(), r.weightBits(), r.channelWise(),
                     r.scaleMin(), r.scaleMax(), r.error(), r.pruneKind(), r.requestedSparsity(), r.realisedSparsity(),
                     r.twoFourCompliant(), r.keptFilters(), r.filters(), r.paramsBefore(), paramsAfter, bitsAfter,
-                    r.macsPerPosition(), Math.round(r.macsPerPositionAfter() * share), notes));
+                    r.macsPerPosition(), Math.round(r.macsPerPositionAfter() * share), notes, r.artifacts()));
         }
         return out;
     }

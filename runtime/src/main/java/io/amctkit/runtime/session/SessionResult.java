@@ -81,7 +81,7 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
             scaleMin.append(round(l.scaleMin(), 6));
             scaleMax.append(round(l.scaleMax(), 6));
             sqnr.append(l.error().map(e -> round(e.sqnrDb(), 2)).orElse(Double.NaN));
-            mse.append(l.error().map(WeightError::mse).orElse(Double.NaN));
+            mse.append(l.error().map(e -> significant(e.mse(), 4)).orElse(Double.NaN));
             maxErr.append(l.error().map(e -> round(e.maxAbs(), 6)).orElse(Double.NaN));
             saturation.append(l.error().map(e -> round(100 * e.saturation(), 3)).orElse(Double.NaN));
             prune.append(l.pruneKind());
@@ -118,6 +118,10 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
             s.append('\n');
         }
         return s.toString();
+    }
+
+    private static double significant(double v, int digits) {
+        return Double.isFinite(v) && v != 0 ? Double.parseDouble(String.format(java.util.Locale.ROOT, "%." + digits + "g", v)) : v;
     }
 
     private static double round(double v, int digits) {

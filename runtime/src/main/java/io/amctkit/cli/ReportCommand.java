@@ -1,0 +1,103 @@
+package io.amctkit.cli;
+
+import io.amctkit.dsl.Mode;
+import io.amctkit.dsl.RetrainConfig;
+import io.amctkit.dsl.Diagnostic;
+import io.amctkit.kernels.Backends;
+import io.amctkit.kernels.Kernels;
+import io.amctkit.runtime.model.Model;
+import io.amctkit.runtime.report.Report;
+import io.amctkit.runtime.session.Session;
+import io.amctkit.runtime.session.SessionResult;
+import io.amctkit.runtime.session.SeedsForModel;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code amctkit report}: a config applied to a real model with AMCT's kernels, per layer, with the files to hand on. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = {"What AMCT's QAT and pruning do to each layer of a real model: weight scales and quantization",
+                "error, sparsity, kept filters, sizes. Prints the table; with --out DIR also writes report.html",
+                "(tables and plots, offline) and record.txt (AMCT's record file)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:AMCT rejects the config for this model, or an input is invalid", "2:usage or I/O error"})
+final class ReportCommand implements Callable<Integer> {
+
+    static final class ConfigChoice {
+        @Option(names = "--cfg", paramLabel = "FILE", description = "the simplified config (.cfg)")
+        Path cfg;
+
+        @Option(names = "--seed", paramLabel = "NAME",
+                description = "one of AMCT's sample configs with the model's real names: quant, prune, selective_prune,"
+                        + " compressed1, compressed2")
+        String seed;
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model file or zoo:ID")
+    String model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ConfigChoice config;
+
+    @Option(names = "--mode", paramLabel = "quant|prune|compressed", converter = ModeOption.class,
+            description = "AMCT entry point (default: inferred from the config's fields)")
+    Mode mode;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "write report.html and record.txt here")
+    Path out;
+
+    @Option(names = "--threads", paramLabel = "T", description = "kernel threads (default: all cores)")
+    Integer threads;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Model m = ModelArgument.open(model, null)) {
+            RetrainConfig cfg;
+            String cfgName;
+            if (config.cfg != null) {
+                cfg = RetrainConfig.read(config.cfg);
+                cfgName = config.cfg.toString();
+            } else {
+                SeedsForModel.Seeds seeds = SeedsForModel.of(m);
+                cfg = seeds.configs().get(config.seed);
+                if (cfg == null) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown seed '" + config.seed
+                            + "'; choose one of " + String.join(", ", seeds.configs().keySet()));
+                }
+                cfgName = "seed " + config.seed;
+                err.println("amctkit: " + cfgName + " with " + seeds.substitutions().entrySet().stream()
+                        .map(e -> e.getKey() + " = " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
+            }
+            Mode used = mode != null ? mode : cfg.inferredMode();
+            Kernels kernels = Backends.select().kernels(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+            ProgressBar bar = new ProgressBar(err, System.console() != null);
+            SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
+            bar.finish();
+            for (Diagnostic d : result.resolution().diagnostics()) {
+                err.println(d.format(cfgName));
+            }
+            if (!result.accepted()) {
+                return ExitCode.INVALID;
+            }
+            stdout.println(result.table().printAll());
+            stdout.print(result.summary());
+            if (out != null) {
+                Report.Files files = Report.write(out, result, m, cfgName);
+                stdout.println("wrote " + files.html() + " and " + files.record());
+            }
+        }
+        return ExitCode.OK;
+    }
+}

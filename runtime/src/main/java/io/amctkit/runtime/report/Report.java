@@ -1,0 +1,53 @@
+package io.amctkit.runtime.report;
+
+import io.amctkit.runtime.model.Model;
+import io.amctkit.runtime.model.ModelLayer;
+import io.amctkit.runtime.session.LayerReport;
+import io.amctkit.runtime.session.RecordFile;
+import io.amctkit.runtime.session.SessionResult;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Writes a session's files into a folder: {@code report.html} and {@code record.txt}, each atomically. */
+public final class Report {
+
+    /** The files written. */
+    public record Files(Path html, Path record) {
+    }
+
+    private Report() {
+    }
+
+    public static Files write(Path dir, SessionResult result, Model model, String configName) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        Optional<ReportPlots.Plot> histogram = result.worstLayers(1).stream().findFirst().flatMap(worst -> histogram(worst, model));
+        String title = "amctkit report: " + model.source().getFileName() + " with " + configName + " ("
+                + result.resolution().mode().label() + ")";
+        Path html = dir.resolve("report.html");
+        writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram)));
+        Path record = dir.resolve("record.txt");
+        RecordFile.write(RecordFile.of(result, model), record);
+        return new Files(html, record);
+    }
+
+    private static Optional<ReportPlots.Plot> histogram(LayerReport worst, Model model) {
+        Optional<ModelLayer> layer = model.layer(worst.name());
+        if (layer.isEmpty()) {
+            return Optional.empty();
+        }
+        INDArray w = model.weight(layer.get());
+        try {
+            return Optional.of(ReportPlots.weightHistogram(worst.name(), w.data().asFloat(), worst.scaleMax(), worst.weightBits()));
+        } finally {
+            w.close();
+        }
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        io.amctkit.dsl.internal.AtomicFiles.writeString(file, text, true);
+    }
+}

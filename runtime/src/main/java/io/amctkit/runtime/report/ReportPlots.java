@@ -1,0 +1,121 @@
+package io.amctkit.runtime.report;
+
+import io.amctkit.runtime.session.LayerReport;
+import io.amctkit.runtime.session.SessionResult;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.statistics.HistogramDataset;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The report's plots as PNG images (JFreeChart, headless, no network): weight SQNR per layer, a weight histogram with
+ * the quantization range, sparsity per layer, kept output channels per layer.
+ */
+public final class ReportPlots {
+
+    /** A titled PNG. */
+    public record Plot(String title, byte[] png) {
+    }
+
+    private static final int WIDTH = 900;
+    private static final int HEIGHT = 420;
+
+    private ReportPlots() {
+    }
+
+    public static Optional<Plot> sqnr(SessionResult result) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (LayerReport l : result.layers()) {
+            l.error().filter(e -> Double.isFinite(e.sqnrDb())).ifPresent(e -> data.addValue(e.sqnrDb(), "weight SQNR", l.name()));
+        }
+        return data.getColumnCount() == 0 ? Optional.empty()
+                : Optional.of(bars("Weight SQNR per layer (dB, higher is better)", "SQNR dB", data));
+    }
+
+    public static Optional<Plot> sparsity(SessionResult result) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (LayerReport l : result.layers()) {
+            if (!l.pruneKind().isEmpty()) {
+                data.addValue(l.requestedSparsity(), "requested", l.name());
+                data.addValue(l.realisedSparsity(), "realised", l.name());
+            }
+        }
+        return data.getColumnCount() == 0 ? Optional.empty()
+                : Optional.of(bars("Sparsity per layer (share of weights removed)", "sparsity", data));
+    }
+
+    public static Optional<Plot> keptChannels(SessionResult result) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (LayerReport l : result.layers()) {
+            if (l.keptFilters().isPresent()) {
+                data.addValue(l.keptFilters().getAsInt(), "kept", l.name());
+                data.addValue(l.filters() - l.keptFilters().getAsInt(), "pruned", l.name());
+            }
+        }
+        if (data.getColumnCount() == 0) {
+            return Optional.empty();
+        }
+        JFreeChart chart = ChartFactory.createStackedBarChart("Output channels kept by filter pruning", "layer", "channels",
+                data, PlotOrientation.VERTICAL, true, false, false);
+        chart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        return Optional.of(png(chart.getTitle().getText(), chart));
+    }
+
+    /** A histogram of one layer's weights with the quantization range [qmin·s, qmax·s] of its largest scale marked. */
+    public static Plot weightHistogram(String layer, float[] weights, double scale, int bits) {
+        HistogramDataset data = new HistogramDataset();
+        double[] values = new double[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            values[i] = weights[i];
+        }
+        data.addSeries(layer, values, 100);
+        JFreeChart chart = ChartFactory.createHistogram("Weights of " + layer + " and the INT" + bits + " range",
+                "weight", "count", data, PlotOrientation.VERTICAL, false, false, false);
+        double lo = -(1 << (bits - 1)) * scale;
+        double hi = ((1 << (bits - 1)) - 1) * scale;
+        for (double v : new double[]{lo, hi}) {
+            ValueMarker m = new ValueMarker(v, Color.RED, new BasicStroke(2f));
+            chart.getXYPlot().addDomainMarker(m);
+        }
+        return png(chart.getTitle().getText(), chart);
+    }
+
+    private static Plot bars(String title, String axis, DefaultCategoryDataset data) {
+        JFreeChart chart = ChartFactory.createBarChart(title, "layer", axis, data, PlotOrientation.VERTICAL, true, false, false);
+        chart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        return png(title, chart);
+    }
+
+    private static Plot png(String title, JFreeChart chart) {
+        chart.setBackgroundPaint(Color.WHITE);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
+            return new Plot(title, out.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** All plots that apply to this result, histogram first when given. */
+    public static List<Plot> all(SessionResult result, Optional<Plot> histogram) {
+        java.util.ArrayList<Plot> plots = new java.util.ArrayList<>();
+        sqnr(result).ifPresent(plots::add);
+        histogram.ifPresent(plots::add);
+        sparsity(result).ifPresent(plots::add);
+        keptChannels(result).ifPresent(plots::add);
+        return plots;
+    }
+}
