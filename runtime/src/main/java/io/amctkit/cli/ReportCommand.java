@@ -59,6 +59,13 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", description = "kernel threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--samples", defaultValue = "8", paramLabel = "N",
+            description = "calibrate activations on N generated sample inputs with ONNX Runtime (ONNX models; 0: off; default 8)")
+    int samples;
+
+    @Option(names = "--seed-value", defaultValue = "1", paramLabel = "S", description = "random seed of the generated samples")
+    long sampleSeed;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -85,6 +92,13 @@ final class ReportCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar(err, System.console() != null);
             SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
             bar.finish();
+            if (result.accepted() && samples > 0 && m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx) {
+                io.amctkit.runtime.calibration.Calibration.Result calibration = io.amctkit.runtime.calibration.Calibration.run(
+                        onnx, result.resolution(), io.amctkit.runtime.calibration.SampleSource.generated(
+                                io.amctkit.runtime.calibration.Calibration.vocabulary(onnx), sampleSeed), samples, kernels);
+                calibration.notes().forEach(n -> err.println("amctkit: " + n));
+                result = result.withCalibration(calibration);
+            }
             for (Diagnostic d : result.resolution().diagnostics()) {
                 err.println(d.format(cfgName));
             }
@@ -95,7 +109,8 @@ final class ReportCommand implements Callable<Integer> {
             stdout.print(result.summary());
             if (out != null) {
                 Report.Files files = Report.write(out, result, m, cfgName);
-                stdout.println("wrote " + files.html() + " and " + files.record());
+                stdout.println("wrote " + files.html() + ", " + files.record()
+                        + files.suggested().map(p -> " and " + p).orElse(""));
             }
         }
         return ExitCode.OK;

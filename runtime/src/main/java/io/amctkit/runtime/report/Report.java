@@ -15,8 +15,8 @@ import java.util.Optional;
 /** Writes a session's files into a folder: {@code report.html} and {@code record.txt}, each atomically. */
 public final class Report {
 
-    /** The files written. */
-    public record Files(Path html, Path record) {
+    /** The files written ({@code suggested} when calibration chose clip ranges with IFMR). */
+    public record Files(Path html, Path record, Optional<Path> suggested) {
     }
 
     private Report() {
@@ -31,7 +31,16 @@ public final class Report {
         writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram)));
         Path record = dir.resolve("record.txt");
         RecordFile.write(RecordFile.of(result, model), record);
-        return new Files(html, record);
+        Optional<Path> suggested = Optional.empty();
+        if (result.calibration().isPresent() && result.calibration().get().layers().values().stream().anyMatch(a -> a.fromIfmr())) {
+            io.amctkit.runtime.calibration.SuggestedConfig.Suggestion s = io.amctkit.runtime.calibration.SuggestedConfig.of(
+                    result.resolution().config(), result.resolution(), result.calibration().get());
+            Path file = dir.resolve("suggested.cfg");
+            writeAtomically(file, s.config().toCfg(configName + " with the clip ranges IFMR found on "
+                    + result.calibration().get().samples() + " generated samples (amctkit report)"));
+            suggested = Optional.of(file);
+        }
+        return new Files(html, record, suggested);
     }
 
     private static Optional<ReportPlots.Plot> histogram(LayerReport worst, Model model) {

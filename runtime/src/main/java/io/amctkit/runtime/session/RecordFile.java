@@ -34,7 +34,13 @@ public final class RecordFile {
             LayerArtifacts a = r.artifacts();
             if (r.quantized()) {
                 SingleLayerRecord.Builder value = SingleLayerRecord.newBuilder();
-                a.activation().ifPresent(act -> value.setScaleD(act.scale()).setOffsetD(act.offset()).setActType("INT" + act.bits()));
+                java.util.Optional<io.amctkit.runtime.calibration.Calibration.LayerActivation> calibrated = result.activation(r.name());
+                if (calibrated.isPresent()) {
+                    var act = calibrated.get();
+                    value.setScaleD(act.scale()).setOffsetD(act.offset()).setActType("INT" + act.bits());
+                } else {
+                    a.activation().ifPresent(act -> value.setScaleD(act.scale()).setOffsetD(act.offset()).setActType("INT" + act.bits()));
+                }
                 for (float s : a.weightScales()) {
                     value.addScaleW(s).addOffsetW(0);
                 }

@@ -60,7 +60,7 @@ public final class Session {
         List<Layer> layers = model.layers().stream().map(ModelLayer::toLayer).toList();
         Resolution resolution = Resolver.resolve(config, layers, mode);
         if (!resolution.isAccepted()) {
-            return new SessionResult(model.source(), resolution, List.of());
+            return new SessionResult(model.source(), resolution, List.of(), Optional.empty());
         }
         List<LayerReport> reports = new ArrayList<>();
         int done = 0;
@@ -69,7 +69,7 @@ public final class Session {
             reports.add(report(layer, plan, kernels));
             progress.layerDone(++done, model.layers().size(), layer.name());
         }
-        return new SessionResult(model.source(), resolution, shrinkConsumers(reports));
+        return new SessionResult(model.source(), resolution, shrinkConsumers(reports), Optional.empty());
     }
 
     private LayerReport report(ModelLayer layer, LayerPlan plan, Kernels kernels) {

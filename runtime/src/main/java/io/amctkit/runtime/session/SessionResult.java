@@ -11,12 +11,28 @@ import tech.tablesaw.api.Table;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import io.amctkit.runtime.calibration.Calibration;
 
-/** A session's outcome: the resolution, one report per layer, and the model totals (sizes, compression, worst layers). */
-public record SessionResult(Path model, Resolution resolution, List<LayerReport> layers) {
+/**
+ * A session's outcome: the resolution, one report per layer, the activation calibration when it ran, and the model
+ * totals (sizes, compression, worst layers).
+ */
+public record SessionResult(Path model, Resolution resolution, List<LayerReport> layers,
+                            Optional<Calibration.Result> calibration) {
 
     public SessionResult {
         layers = List.copyOf(layers);
+    }
+
+    /** The same result with activation calibration added. */
+    public SessionResult withCalibration(Calibration.Result result) {
+        return new SessionResult(model, resolution, layers, Optional.of(result));
+    }
+
+    /** A layer's calibrated activations, if calibration ran and observed it. */
+    public Optional<Calibration.LayerActivation> activation(String layer) {
+        return calibration.map(c -> c.layers().get(layer));
     }
 
     public boolean accepted() {
@@ -72,6 +88,9 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
         DoubleColumn bits = DoubleColumn.create("bits_per_weight");
         LongColumn macs = LongColumn.create("macs_per_pos");
         LongColumn macsAfter = LongColumn.create("macs_per_pos_after");
+        StringColumn actClip = StringColumn.create("act_clip");
+        DoubleColumn actSqnr = DoubleColumn.create("act_sqnr_db");
+        DoubleColumn actSaturation = DoubleColumn.create("act_saturation_pct");
         IntColumn notes = IntColumn.create("notes");
         for (LayerReport l : layers) {
             name.append(l.name());
@@ -93,11 +112,16 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
             bits.append(round(l.effectiveBits(), 3));
             macs.append(l.macsPerPosition());
             macsAfter.append(l.macsPerPositionAfter());
+            Optional<Calibration.LayerActivation> act = activation(l.name());
+            actClip.append(act.map(a -> String.format(java.util.Locale.ROOT, "[%.4g, %.4g]%s", a.clipMin(), a.clipMax(),
+                    a.fromIfmr() ? " IFMR" : "")).orElse(""));
+            actSqnr.append(act.map(a -> round(a.sqnrDb(), 2)).orElse(Double.NaN));
+            actSaturation.append(act.map(a -> round(100 * a.saturation(), 3)).orElse(Double.NaN));
             notes.append(l.notes().size());
         }
         return Table.create("session: " + model.getFileName() + " (" + resolution.mode().label() + ")", name, type, quantized,
                 wts, scaleMin, scaleMax, sqnr, mse, maxErr, saturation, prune, requested, realised, filters, before, after,
-                bits, macs, macsAfter, notes);
+                bits, macs, macsAfter, actClip, actSqnr, actSaturation, notes);
     }
 
     /** The totals in a few lines. */
@@ -108,6 +132,16 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
         s.append(String.format("%d layers: %d quantized, %d pruned; weights %d -> %d parameters, %.2f MB -> %.2f MB"
                         + " (compression %.2fx)%n", layers.size(), quantized, pruned, paramsBefore(), paramsAfter(),
                 bitsBefore() / 8e6, bitsAfter() / 8e6, compressionRatio()));
+        calibration.ifPresent(c -> {
+            List<Calibration.LayerActivation> acts = c.layers().values().stream()
+                    .sorted(java.util.Comparator.comparingDouble(Calibration.LayerActivation::sqnrDb)).limit(3).toList();
+            s.append(String.format("activations calibrated on %d samples (%d layers); lowest activation SQNR: ", c.samples(),
+                    c.layers().size()));
+            for (int i = 0; i < acts.size(); i++) {
+                s.append(i == 0 ? "" : ", ").append(acts.get(i).layer()).append(String.format(" %.2f dB", acts.get(i).sqnrDb()));
+            }
+            s.append('\n');
+        });
         List<LayerReport> worst = worstLayers(3);
         if (!worst.isEmpty()) {
             s.append("lowest weight SQNR: ");

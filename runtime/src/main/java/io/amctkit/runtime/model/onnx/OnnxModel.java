@@ -46,6 +46,8 @@ public final class OnnxModel implements Model {
     private final List<Unsupported> unsupported;
     private final List<Coupling> couplings;
     private final List<String> notes;
+    private final Map<String, String> inputTensors = new HashMap<>();
+    private final java.util.Set<String> topLevelTensors = new java.util.HashSet<>();
 
     private OnnxModel(Path source, ModelProto proto) {
         this.source = source;
@@ -80,7 +82,12 @@ public final class OnnxModel implements Model {
             }
             weightOwner.put(l.weight().name(), l.name());
             byNode.put(i, l);
+            if (node.getInputCount() > 0) {
+                inputTensors.put(l.name(), node.getInput(0));
+            }
         }
+        proto.getGraph().getNodeList().forEach(n -> topLevelTensors.addAll(n.getOutputList()));
+        proto.getGraph().getInputList().forEach(v -> topLevelTensors.add(v.getName()));
         OnnxGraph graph = new OnnxGraph(g, constants.keySet(), byNode);
         this.layers = graph.withFacts();
         this.couplings = graph.couplings();
@@ -116,6 +123,14 @@ public final class OnnxModel implements Model {
         } catch (IOException e) {
             throw new ModelException(file, "cannot read: " + e.getMessage(), true, e);
         }
+    }
+
+    /**
+     * The tensor a layer reads (its node's first input), when it is a tensor of the top-level graph and so can be
+     * observed by running the model (not one inside an If or Loop body).
+     */
+    public Optional<String> observableInput(String layerName) {
+        return Optional.ofNullable(inputTensors.get(layerName)).filter(topLevelTensors::contains);
     }
 
     /** The parsed protobuf (for exports). */

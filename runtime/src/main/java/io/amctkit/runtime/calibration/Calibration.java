@@ -1,0 +1,207 @@
+package io.amctkit.runtime.calibration;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.amctkit.dsl.resolve.LayerPlan;
+import io.amctkit.dsl.resolve.QuantPlan;
+import io.amctkit.dsl.resolve.Resolution;
+import io.amctkit.kernels.ClipState;
+import io.amctkit.kernels.Ifmr;
+import io.amctkit.kernels.Kernels;
+import io.amctkit.kernels.Tensors;
+import io.amctkit.kernels.UlqActivation;
+import io.amctkit.runtime.model.ModelException;
+import io.amctkit.runtime.model.ModelLayer;
+import io.amctkit.runtime.model.onnx.OnnxModel;
+import io.amctkit.runtime.onnx.proto.GraphProto;
+import io.amctkit.runtime.onnx.proto.ModelProto;
+import io.amctkit.runtime.onnx.proto.TypeProto;
+import io.amctkit.runtime.onnx.proto.ValueInfoProto;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Activation calibration as AMCT's QAT starts it: the model runs in ONNX Runtime on sample inputs, each quantized
+ * layer's input is captured, IFMR initialises the clip range from the first {@code batch_num} batches (one sample is
+ * one batch) where the config gives none, and ULQ with the resulting clips gives each layer's activation
+ * quantization error over all samples.
+ */
+public final class Calibration {
+
+    /** Per layer: the clip range used, whether IFMR chose it, the activation SQNR over all samples. */
+    public record LayerActivation(String layer, float clipMax, float clipMin, float scale, int offset, int bits,
+                                  boolean fromIfmr, double sqnrDb, double saturation) {
+    }
+
+    /** Per layer results, and what could not be observed. */
+    public record Result(Map<String, LayerActivation> layers, int samples, List<String> notes) {
+    }
+
+    private Calibration() {
+    }
+
+    /** Calibrates the quantized layers of {@code model} under {@code resolution} on {@code samples} generated inputs. */
+    public static Result run(OnnxModel model, Resolution resolution, SampleSource source, int samples, Kernels kernels) {
+        Map<String, String> tensorOf = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        for (ModelLayer layer : model.layers()) {
+            Optional<QuantPlan> q = resolution.plan(layer.name()).flatMap(LayerPlan::quant).filter(QuantPlan::enabled);
+            if (q.isEmpty()) {
+                continue;
+            }
+            Optional<String> tensor = model.observableInput(layer.name());
+            if (tensor.isPresent()) {
+                tensorOf.put(layer.name(), tensor.get());
+            } else {
+                notes.add(layer.name() + ": its input lies inside an If/Loop body and cannot be observed; not calibrated");
+            }
+        }
+        if (tensorOf.isEmpty()) {
+            return new Result(Map.of(), 0, notes);
+        }
+        Set<String> tensors = new LinkedHashSet<>(tensorOf.values());
+        long batchNum = Math.max(1, resolution.batchNum().orElse(1L));
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Map<String, List<float[]>> captured = new HashMap<>();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+            try (OrtSession session = env.createSession(withOutputs(model.proto(), tensors).toByteArray(), options)) {
+                SampleSource.Generator inputs = source.open(session, env);
+                for (int s = 0; s < samples; s++) {
+                    Map<String, OnnxTensor> sample = inputs.next();
+                    try (OrtSession.Result out = session.run(sample, tensors)) {
+                        for (String t : tensors) {
+                            Optional<OnnxValue> v = out.get(t);
+                            if (v.isPresent() && v.get() instanceof OnnxTensor ot) {
+                                FloatBuffer fb = ot.getFloatBuffer();
+                                float[] data = new float[fb.remaining()];
+                                fb.get(data);
+                                captured.computeIfAbsent(t, k -> new ArrayList<>()).add(data);
+                            }
+                        }
+                    } finally {
+                        sample.values().forEach(OnnxTensor::close);
+                    }
+                }
+            }
+        } catch (OrtException e) {
+            throw new ModelException(model.source(), "ONNX Runtime cannot run the model for calibration: " + e.getMessage());
+        }
+        Map<String, LayerActivation> results = new LinkedHashMap<>();
+        Map<String, Ifmr.Result> ifmrByTensorAndBits = new HashMap<>();
+        for (Map.Entry<String, String> e : tensorOf.entrySet()) {
+            String layer = e.getKey();
+            List<float[]> batches = captured.get(e.getValue());
+            if (batches == null) {
+                notes.add(layer + ": ONNX Runtime returned no float tensor for its input " + e.getValue() + "; not calibrated");
+                continue;
+            }
+            QuantPlan q = resolution.plan(layer).flatMap(LayerPlan::quant).orElseThrow();
+            int bits = switch (q.activationType()) {
+                case INT4 -> 4;
+                case INT8 -> 8;
+                case INT16 -> 16;
+            };
+            float clipMax;
+            float clipMin;
+            boolean fromIfmr = q.ifmrInit();
+            if (fromIfmr) {
+                Ifmr.Result r = ifmrByTensorAndBits.computeIfAbsent(e.getValue() + "@" + bits,
+                        k -> Ifmr.run(concat(batches.subList(0, (int) Math.min(batchNum, batches.size()))), Ifmr.Params.qatDefaults(bits)));
+                clipMax = r.clipMax();
+                clipMin = r.clipMin();
+            } else {
+                clipMax = q.clipMax().get();
+                clipMin = q.clipMin().get();
+            }
+            boolean fixedMin = q.fixedMin().orElse(model.layer(layer).flatMap(ModelLayer::reluInput).orElse(false));
+            float[] all = concat(batches);
+            INDArray x = Nd4j.create(all, new long[]{all.length}, 'c');
+            UlqActivation.Forward f = kernels.ulqForward(x, ClipState.of(clipMax, clipMin), bits, fixedMin);
+            double[] err = error(all, Tensors.floats(f.output()), f.scale(), f.offset(), bits);
+            results.put(layer, new LayerActivation(layer, clipMax, clipMin, f.scale(), f.offset(), bits, fromIfmr, err[0], err[1]));
+            f.output().close();
+            x.close();
+        }
+        return new Result(results, samples, notes);
+    }
+
+    /** SQNR in dB and the share of values on the extreme levels. */
+    private static double[] error(float[] x, FloatBuffer q, float scale, int offset, int bits) {
+        double signal = 0;
+        double noise = 0;
+        long saturated = 0;
+        float lo = (-(1 << (bits - 1)) - offset) * scale;
+        float hi = ((1 << (bits - 1)) - 1 - offset) * scale;
+        for (int i = 0; i < x.length; i++) {
+            double e = (double) x[i] - q.get(i);
+            signal += (double) x[i] * x[i];
+            noise += e * e;
+            if (q.get(i) <= lo || q.get(i) >= hi) {
+                saturated++;
+            }
+        }
+        return new double[]{noise == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(signal / noise), (double) saturated / x.length};
+    }
+
+    private static float[] concat(List<float[]> parts) {
+        int n = parts.stream().mapToInt(p -> p.length).sum();
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
+    /**
+     * The row count of the largest embedding table a graph input indexes (a Gather on an initializer: the token table,
+     * not the 2-row token-type table, whose input the generator fills with 0), else 30000.
+     */
+    public static long vocabulary(OnnxModel model) {
+        GraphProto g = model.proto().getGraph();
+        Set<String> inputs = new java.util.HashSet<>();
+        g.getInputList().forEach(v -> inputs.add(v.getName()));
+        Map<String, Long> rows = new HashMap<>();
+        g.getInitializerList().forEach(t -> {
+            if (t.getDimsCount() == 2) {
+                rows.put(t.getName(), t.getDims(0));
+            }
+        });
+        long vocabulary = 0;
+        for (var n : g.getNodeList()) {
+            if (n.getOpType().equals("Gather") && n.getInputCount() == 2 && inputs.contains(n.getInput(1)) && rows.containsKey(n.getInput(0))) {
+                vocabulary = Math.max(vocabulary, rows.get(n.getInput(0)));
+            }
+        }
+        return vocabulary == 0 ? 30000 : vocabulary;
+    }
+
+    /** The model with {@code tensors} added as float graph outputs, so a run returns them. */
+    static ModelProto withOutputs(ModelProto model, Set<String> tensors) {
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        Set<String> existing = new java.util.HashSet<>();
+        g.getOutputList().forEach(o -> existing.add(o.getName()));
+        for (String t : tensors) {
+            if (existing.add(t)) {
+                g.addOutput(ValueInfoProto.newBuilder().setName(t)
+                        .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))));
+            }
+        }
+        return model.toBuilder().setGraph(g).build();
+    }
+}
