@@ -109,8 +109,9 @@ final class ReportCommand implements Callable<Integer> {
             stdout.print(result.summary());
             if (out != null) {
                 Report.Files files = Report.write(out, result, m, cfgName);
+                files.leftFloat().forEach(l -> err.println("amctkit: fake-quant model keeps " + l));
                 stdout.println("wrote " + files.html() + ", " + files.record()
-                        + files.suggested().map(p -> " and " + p).orElse(""));
+                        + files.suggested().map(p -> ", " + p).orElse("") + files.fakeQuant().map(p -> ", " + p).orElse(""));
             }
         }
         return ExitCode.OK;

@@ -48,5 +48,11 @@ class ReportCliTest {
         var record = RecordFile.parse(Files.readString(out.resolve("record.txt")));
         assertEquals(quantizes, record.getRecordCount() > 0);
         assertEquals(prunes, record.getPruneRecordCount() > 0);
+        assertEquals(quantizes, Files.exists(out.resolve("fake_quant_model.onnx")), "the fake-quant model when quantized");
+        if (quantizes) {
+            var fq = io.amctkit.runtime.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(out.resolve("fake_quant_model.onnx")));
+            assertTrue(fq.getGraph().getNodeList().stream().anyMatch(n -> n.getName().endsWith(".quant.fakequant.round")));
+            assertTrue(fq.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().startsWith("Ascend")), "standard ops only");
+        }
     }
 }

@@ -18,8 +18,6 @@ import io.amctkit.runtime.model.ModelLayer;
 import io.amctkit.runtime.model.onnx.OnnxModel;
 import io.amctkit.runtime.onnx.proto.GraphProto;
 import io.amctkit.runtime.onnx.proto.ModelProto;
-import io.amctkit.runtime.onnx.proto.TypeProto;
-import io.amctkit.runtime.onnx.proto.ValueInfoProto;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -193,15 +191,6 @@ public final class Calibration {
 
     /** The model with {@code tensors} added as float graph outputs, so a run returns them. */
     static ModelProto withOutputs(ModelProto model, Set<String> tensors) {
-        GraphProto.Builder g = model.getGraph().toBuilder();
-        Set<String> existing = new java.util.HashSet<>();
-        g.getOutputList().forEach(o -> existing.add(o.getName()));
-        for (String t : tensors) {
-            if (existing.add(t)) {
-                g.addOutput(ValueInfoProto.newBuilder().setName(t)
-                        .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))));
-            }
-        }
-        return model.toBuilder().setGraph(g).build();
+        return CalibrationTaps.withOutputs(model, tensors);
     }
 }

@@ -15,8 +15,11 @@ import java.util.Optional;
 /** Writes a session's files into a folder: {@code report.html} and {@code record.txt}, each atomically. */
 public final class Report {
 
-    /** The files written ({@code suggested} when calibration chose clip ranges with IFMR). */
-    public record Files(Path html, Path record, Optional<Path> suggested) {
+    /**
+     * The files written: {@code suggested} when calibration chose clip ranges with IFMR, {@code fakeQuant} for ONNX
+     * models with quantized layers, and the layers the fake-quant model keeps in float (with why).
+     */
+    public record Files(Path html, Path record, Optional<Path> suggested, Optional<Path> fakeQuant, java.util.List<String> leftFloat) {
     }
 
     private Report() {
@@ -40,7 +43,18 @@ public final class Report {
                     + result.calibration().get().samples() + " generated samples (amctkit report)"));
             suggested = Optional.of(file);
         }
-        return new Files(html, record, suggested);
+        Optional<Path> fakeQuant = Optional.empty();
+        java.util.List<String> leftFloat = java.util.List.of();
+        if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && result.layers().stream().anyMatch(LayerReport::quantized)) {
+            io.amctkit.runtime.export.FakeQuantExport.Result fq = io.amctkit.runtime.export.FakeQuantExport.of(onnx, result);
+            if (!fq.quantized().isEmpty()) {
+                Path file = dir.resolve("fake_quant_model.onnx");
+                io.amctkit.dsl.internal.AtomicFiles.write(file, fq.model().toByteArray(), true);
+                fakeQuant = Optional.of(file);
+            }
+            leftFloat = fq.leftFloat();
+        }
+        return new Files(html, record, suggested, fakeQuant, leftFloat);
     }
 
     private static Optional<ReportPlots.Plot> histogram(LayerReport worst, Model model) {
