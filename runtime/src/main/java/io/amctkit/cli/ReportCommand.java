@@ -111,7 +111,8 @@ final class ReportCommand implements Callable<Integer> {
                 Report.Files files = Report.write(out, result, m, cfgName);
                 files.leftFloat().forEach(l -> err.println("amctkit: fake-quant model keeps " + l));
                 stdout.println("wrote " + files.html() + ", " + files.record()
-                        + files.suggested().map(p -> ", " + p).orElse("") + files.fakeQuant().map(p -> ", " + p).orElse(""));
+                        + files.suggested().map(p -> ", " + p).orElse("") + files.fakeQuant().map(p -> ", " + p).orElse("")
+                        + files.deploy().map(p -> ", " + p).orElse(""));
             }
         }
         return ExitCode.OK;

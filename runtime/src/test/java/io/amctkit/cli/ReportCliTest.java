@@ -49,6 +49,7 @@ class ReportCliTest {
         assertEquals(quantizes, record.getRecordCount() > 0);
         assertEquals(prunes, record.getPruneRecordCount() > 0);
         assertEquals(quantizes, Files.exists(out.resolve("fake_quant_model.onnx")), "the fake-quant model when quantized");
+        assertEquals(quantizes, Files.exists(out.resolve("deploy_model.onnx")), "the deploy model when quantized");
         if (quantizes) {
             var fq = io.amctkit.runtime.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(out.resolve("fake_quant_model.onnx")));
             assertTrue(fq.getGraph().getNodeList().stream().anyMatch(n -> n.getName().endsWith(".quant.fakequant.round")));

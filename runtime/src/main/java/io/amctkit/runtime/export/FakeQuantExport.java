@@ -39,14 +39,7 @@ public final class FakeQuantExport {
     public static Result of(OnnxModel model, SessionResult session) {
         ModelProto proto = model.proto();
         GraphProto graph = proto.getGraph();
-        Map<String, TensorProto> constants = new HashMap<>();
-        graph.getInitializerList().forEach(t -> constants.put(t.getName(), t));
-        for (NodeProto n : graph.getNodeList()) {
-            if (n.getOpType().equals("Constant") && n.getOutputCount() == 1) {
-                n.getAttributeList().stream().filter(a -> a.getName().equals("value") && a.hasT())
-                        .forEach(a -> constants.put(n.getOutput(0), a.getT()));
-            }
-        }
+        Map<String, TensorProto> constants = constants(graph);
         List<String> quantized = new ArrayList<>();
         List<String> leftFloat = new ArrayList<>();
         Map<String, LayerReport> reports = new HashMap<>();
@@ -105,6 +98,24 @@ public final class FakeQuantExport {
             nodes.add(op("Mul", dq + "mul", List.of(node.getOutput(0) + ".int", dq + "deq_scale"), node.getOutput(0)));
             quantized.add(l);
         }
+        return new Result(proto.toBuilder().setGraph(rebuild(graph, nodes, replaced, added)).build(), quantized, leftFloat);
+    }
+
+    /** Initializers and Constant-node values of the top-level graph, by tensor name. */
+    static Map<String, TensorProto> constants(GraphProto graph) {
+        Map<String, TensorProto> constants = new HashMap<>();
+        graph.getInitializerList().forEach(t -> constants.put(t.getName(), t));
+        for (NodeProto n : graph.getNodeList()) {
+            if (n.getOpType().equals("Constant") && n.getOutputCount() == 1) {
+                n.getAttributeList().stream().filter(a -> a.getName().equals("value") && a.hasT())
+                        .forEach(a -> constants.put(n.getOutput(0), a.getT()));
+            }
+        }
+        return constants;
+    }
+
+    /** The graph with {@code nodes}, constants replaced by name (initializers and Constant nodes alike), {@code added} appended. */
+    static GraphProto rebuild(GraphProto graph, List<NodeProto> nodes, Map<String, TensorProto> replaced, List<TensorProto> added) {
         GraphProto.Builder g = graph.toBuilder().clearNode().clearInitializer();
         for (TensorProto t : graph.getInitializerList()) {
             g.addInitializer(replaced.getOrDefault(t.getName(), t));
@@ -120,14 +131,43 @@ public final class FakeQuantExport {
                 g.addNode(n);
             }
         }
-        return new Result(proto.toBuilder().setGraph(g).build(), quantized, leftFloat);
+        return g.build();
+    }
+
+    /** The integer weight levels clamp(round(w / scale_c)) of a stored weight, channel axis {@code axis}. */
+    static float[] levelValues(INDArray stored, float[] scales, int axis, int bits) {
+        long[] shape = stored.shape();
+        float[] w = stored.dup('c').data().asFloat();
+        long inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        long channels = shape[axis];
+        float lo = -(1 << (bits - 1));
+        float hi = (1 << (bits - 1)) - 1;
+        for (int i = 0; i < w.length; i++) {
+            int c = scales.length == 1 ? 0 : (int) ((i / inner) % channels);
+            w[i] = Math.min(Math.max((float) Math.rint(w[i] / scales[c]), lo), hi);
+        }
+        return w;
+    }
+
+    /** The bias values of a float tensor (raw or float_data). */
+    static float[] biasValues(TensorProto original) {
+        ByteBuffer raw = original.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        int n = original.hasRawData() ? raw.remaining() / 4 : original.getFloatDataCount();
+        float[] b = new float[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = original.hasRawData() ? raw.getFloat(raw.position() + 4 * i) : original.getFloatData(i);
+        }
+        return b;
     }
 
     /**
      * The stored weight with the layer's pruning applied as AMCT's compressed training leaves it: the 2:4 mask's zeros,
      * or the removed filters zeroed (the channels stay; the pruned-model export removes them).
      */
-    private static INDArray sparsified(OnnxModel model, ModelLayer layer, LayerReport report) {
+    static INDArray sparsified(OnnxModel model, ModelLayer layer, LayerReport report) {
         if (report.pruneKind().isEmpty()) {
             return model.read(layer.weight());
         }
@@ -161,7 +201,7 @@ public final class FakeQuantExport {
         return layer.weightTransposed() ? masked.transpose().dup('c') : masked;
     }
 
-    private static Optional<float[]> activation(SessionResult session, LayerReport report) {
+    static Optional<float[]> activation(SessionResult session, LayerReport report) {
         var calibrated = session.activation(report.name());
         if (calibrated.isPresent()) {
             return Optional.of(new float[]{calibrated.get().scale(), calibrated.get().offset(), calibrated.get().bits()});
@@ -169,7 +209,7 @@ public final class FakeQuantExport {
         return report.artifacts().activation().map(a -> new float[]{a.scale(), a.offset(), a.bits()});
     }
 
-    private static Optional<String> unsupported(NodeProto node, ModelLayer layer, Map<String, TensorProto> initializers,
+    static Optional<String> unsupported(NodeProto node, ModelLayer layer, Map<String, TensorProto> initializers,
                                                 Optional<float[]> act) {
         if (act.isEmpty()) {
             return Optional.of("no activation factors (IFMR layer without calibration)");
@@ -190,7 +230,7 @@ public final class FakeQuantExport {
     }
 
     /** The axis of the stored weight that holds output channels. */
-    private static int wAxis(NodeProto node) {
+    static int wAxis(NodeProto node) {
         return switch (node.getOpType()) {
             case "Conv" -> 0;
             case "ConvTranspose" -> 1;
@@ -199,7 +239,7 @@ public final class FakeQuantExport {
         };
     }
 
-    private static long[] deqShapeConv(int channels, int spatial) {
+    static long[] deqShapeConv(int channels, int spatial) {
         long[] shape = new long[2 + spatial];
         java.util.Arrays.fill(shape, 1);
         shape[1] = channels;
@@ -208,32 +248,16 @@ public final class FakeQuantExport {
 
     /** The weight as integer levels clamp(round(w / scale_c)), float32, in its stored layout. */
     private static TensorProto levels(TensorProto original, INDArray stored, float[] scales, int axis, int bits) {
-        long[] shape = stored.shape();
-        float[] w = stored.dup('c').data().asFloat();
-        long inner = 1;
-        for (int d = axis + 1; d < shape.length; d++) {
-            inner *= shape[d];
-        }
-        long channels = shape[axis];
-        float lo = -(1 << (bits - 1));
-        float hi = (1 << (bits - 1)) - 1;
-        for (int i = 0; i < w.length; i++) {
-            int c = scales.length == 1 ? 0 : (int) ((i / inner) % channels);
-            w[i] = Math.min(Math.max((float) Math.rint(w[i] / scales[c]), lo), hi);
-        }
-        return floats(original.getName(), w, shape);
+        return floats(original.getName(), levelValues(stored, scales, axis, bits), stored.shape());
     }
 
     /** A bias as the int32-equivalent levels round(b / deq_c), kept in float32 (ONNX Runtime adds it to the float output). */
     private static TensorProto intBias(TensorProto original, float[] deq) {
-        ByteBuffer raw = original.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        int n = original.hasRawData() ? raw.remaining() / 4 : original.getFloatDataCount();
-        float[] b = new float[n];
-        for (int i = 0; i < n; i++) {
-            float v = original.hasRawData() ? raw.getFloat(raw.position() + 4 * i) : original.getFloatData(i);
-            b[i] = (float) Math.rint(v / deq[deq.length == 1 ? 0 : i]);
+        float[] b = biasValues(original);
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) Math.rint(b[i] / deq[deq.length == 1 ? 0 : i]);
         }
-        return floats(original.getName(), b, new long[]{n});
+        return floats(original.getName(), b, new long[]{b.length});
     }
 
     static TensorProto floats(String name, float[] values, long[] shape) {
@@ -248,7 +272,7 @@ public final class FakeQuantExport {
         return t.build();
     }
 
-    private static TensorProto scalar(String name, float value) {
+    static TensorProto scalar(String name, float value) {
         return floats(name, new float[]{value}, new long[]{});
     }
 
@@ -257,7 +281,7 @@ public final class FakeQuantExport {
     }
 
     /** The label {@link ModelLayer#origin()} uses for a node. */
-    private static String label(NodeProto node) {
+    static String label(NodeProto node) {
         return node.getOpType() + " node " + (node.getName().isEmpty() ? "→ " + (node.getOutputCount() > 0 ? node.getOutput(0) : "?")
                 : "'" + node.getName() + "'");
     }

@@ -19,7 +19,8 @@ public final class Report {
      * The files written: {@code suggested} when calibration chose clip ranges with IFMR, {@code fakeQuant} for ONNX
      * models with quantized layers, and the layers the fake-quant model keeps in float (with why).
      */
-    public record Files(Path html, Path record, Optional<Path> suggested, Optional<Path> fakeQuant, java.util.List<String> leftFloat) {
+    public record Files(Path html, Path record, Optional<Path> suggested, Optional<Path> fakeQuant, Optional<Path> deploy,
+                        java.util.List<String> leftFloat) {
     }
 
     private Report() {
@@ -44,6 +45,7 @@ public final class Report {
             suggested = Optional.of(file);
         }
         Optional<Path> fakeQuant = Optional.empty();
+        Optional<Path> deploy = Optional.empty();
         java.util.List<String> leftFloat = java.util.List.of();
         if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && result.layers().stream().anyMatch(LayerReport::quantized)) {
             io.amctkit.runtime.export.FakeQuantExport.Result fq = io.amctkit.runtime.export.FakeQuantExport.of(onnx, result);
@@ -53,8 +55,14 @@ public final class Report {
                 fakeQuant = Optional.of(file);
             }
             leftFloat = fq.leftFloat();
+            io.amctkit.runtime.export.FakeQuantExport.Result dep = io.amctkit.runtime.export.DeployExport.of(onnx, result);
+            if (!dep.quantized().isEmpty()) {
+                Path file = dir.resolve("deploy_model.onnx");
+                io.amctkit.dsl.internal.AtomicFiles.write(file, dep.model().toByteArray(), true);
+                deploy = Optional.of(file);
+            }
         }
-        return new Files(html, record, suggested, fakeQuant, leftFloat);
+        return new Files(html, record, suggested, fakeQuant, deploy, leftFloat);
     }
 
     private static Optional<ReportPlots.Plot> histogram(LayerReport worst, Model model) {
