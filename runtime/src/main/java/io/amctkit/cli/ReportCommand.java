@@ -66,6 +66,11 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--seed-value", defaultValue = "1", paramLabel = "S", description = "random seed of the generated samples")
     long sampleSeed;
 
+    @Option(names = "--inputs", paramLabel = "FILE",
+            description = "calibration samples: a safetensors file with one tensor per model input, or a .npy array for a"
+                    + " single-input model; samples stacked along the first axis")
+    Path inputs;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -93,9 +98,12 @@ final class ReportCommand implements Callable<Integer> {
             SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
             bar.finish();
             if (result.accepted() && samples > 0 && m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx) {
+                io.amctkit.runtime.calibration.SampleSource source = inputs != null
+                        ? io.amctkit.runtime.calibration.FileSamples.source(inputs)
+                        : io.amctkit.runtime.calibration.SampleSource.generated(
+                                io.amctkit.runtime.calibration.Calibration.vocabulary(onnx), sampleSeed);
                 io.amctkit.runtime.calibration.Calibration.Result calibration = io.amctkit.runtime.calibration.Calibration.run(
-                        onnx, result.resolution(), io.amctkit.runtime.calibration.SampleSource.generated(
-                                io.amctkit.runtime.calibration.Calibration.vocabulary(onnx), sampleSeed), samples, kernels);
+                        onnx, result.resolution(), source, samples, kernels);
                 calibration.notes().forEach(n -> err.println("amctkit: " + n));
                 result = result.withCalibration(calibration);
             }
@@ -109,10 +117,11 @@ final class ReportCommand implements Callable<Integer> {
             stdout.print(result.summary());
             if (out != null) {
                 Report.Files files = Report.write(out, result, m, cfgName);
-                files.leftFloat().forEach(l -> err.println("amctkit: fake-quant model keeps " + l));
+                files.leftFloat().forEach(l -> err.println("amctkit: " + (l.startsWith("(pruned model) ")
+                        ? "pruned model keeps " + l.substring("(pruned model) ".length()) + " whole" : "fake-quant model keeps " + l + " in float")));
                 stdout.println("wrote " + files.html() + ", " + files.record()
                         + files.suggested().map(p -> ", " + p).orElse("") + files.fakeQuant().map(p -> ", " + p).orElse("")
-                        + files.deploy().map(p -> ", " + p).orElse(""));
+                        + files.deploy().map(p -> ", " + p).orElse("") + files.pruned().map(p -> ", " + p).orElse(""));
             }
         }
         return ExitCode.OK;

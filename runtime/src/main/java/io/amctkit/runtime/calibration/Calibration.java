@@ -74,12 +74,18 @@ public final class Calibration {
         long batchNum = Math.max(1, resolution.batchNum().orElse(1L));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Map<String, List<float[]>> captured = new HashMap<>();
+        int used = 0;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
             try (OrtSession session = env.createSession(withOutputs(model.proto(), tensors).toByteArray(), options)) {
                 SampleSource.Generator inputs = source.open(session, env);
                 for (int s = 0; s < samples; s++) {
                     Map<String, OnnxTensor> sample = inputs.next();
+                    if (sample == null) {
+                        notes.add("the sample file holds " + s + " samples; calibrated on those");
+                        break;
+                    }
+                    used++;
                     try (OrtSession.Result out = session.run(sample, tensors)) {
                         for (String t : tensors) {
                             Optional<OnnxValue> v = out.get(t);
@@ -134,7 +140,7 @@ public final class Calibration {
             f.output().close();
             x.close();
         }
-        return new Result(results, samples, notes);
+        return new Result(results, used, notes);
     }
 
     /** SQNR in dB and the share of values on the extreme levels. */

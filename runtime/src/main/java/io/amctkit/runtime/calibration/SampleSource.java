@@ -10,7 +10,7 @@ import java.util.Map;
 /** Where calibration samples come from: generated with a seed from the model's declared inputs (or a user's files). */
 public interface SampleSource {
 
-    /** Produces samples one at a time. */
+    /** Produces samples one at a time; {@code null} when a finite source is exhausted. */
     interface Generator {
         Map<String, OnnxTensor> next() throws OrtException;
     }

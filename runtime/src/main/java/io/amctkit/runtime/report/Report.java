@@ -20,7 +20,7 @@ public final class Report {
      * models with quantized layers, and the layers the fake-quant model keeps in float (with why).
      */
     public record Files(Path html, Path record, Optional<Path> suggested, Optional<Path> fakeQuant, Optional<Path> deploy,
-                        java.util.List<String> leftFloat) {
+                        Optional<Path> pruned, java.util.List<String> leftFloat) {
     }
 
     private Report() {
@@ -62,7 +62,21 @@ public final class Report {
                 deploy = Optional.of(file);
             }
         }
-        return new Files(html, record, suggested, fakeQuant, deploy, leftFloat);
+        Optional<Path> pruned = Optional.empty();
+        if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx
+                && result.layers().stream().anyMatch(l -> l.artifacts().prunedFilters().length > 0)) {
+            io.amctkit.runtime.export.PrunedExport.Result p = io.amctkit.runtime.export.PrunedExport.of(onnx, result);
+            if (!p.pruned().isEmpty()) {
+                Path file = dir.resolve("pruned_model.onnx");
+                io.amctkit.dsl.internal.AtomicFiles.write(file, p.model().toByteArray(), true);
+                pruned = Optional.of(file);
+            }
+            leftFloat = new java.util.ArrayList<>(leftFloat);
+            for (String k : p.keptWhole()) {
+                leftFloat.add("(pruned model) " + k);
+            }
+        }
+        return new Files(html, record, suggested, fakeQuant, deploy, pruned, leftFloat);
     }
 
     private static Optional<ReportPlots.Plot> histogram(LayerReport worst, Model model) {

@@ -82,6 +82,7 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
         StringColumn prune = StringColumn.create("prune");
         DoubleColumn requested = DoubleColumn.create("sparsity_requested");
         DoubleColumn realised = DoubleColumn.create("sparsity_realised");
+        StringColumn twoFour = StringColumn.create("two_four_ok");
         StringColumn filters = StringColumn.create("kept_filters");
         LongColumn before = LongColumn.create("params_before");
         LongColumn after = LongColumn.create("params_after");
@@ -106,6 +107,7 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
             prune.append(l.pruneKind());
             requested.append(round(l.requestedSparsity(), 4));
             realised.append(round(l.realisedSparsity(), 4));
+            twoFour.append(l.twoFourCompliant().map(String::valueOf).orElse(""));
             filters.append(l.keptFilters().isPresent() ? l.keptFilters().getAsInt() + "/" + l.filters() : "");
             before.append(l.paramsBefore());
             after.append(l.paramsAfter());
@@ -120,7 +122,7 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
             notes.append(l.notes().size());
         }
         return Table.create("session: " + model.getFileName() + " (" + resolution.mode().label() + ")", name, type, quantized,
-                wts, scaleMin, scaleMax, sqnr, mse, maxErr, saturation, prune, requested, realised, filters, before, after,
+                wts, scaleMin, scaleMax, sqnr, mse, maxErr, saturation, prune, requested, realised, twoFour, filters, before, after,
                 bits, macs, macsAfter, actClip, actSqnr, actSaturation, notes);
     }
 

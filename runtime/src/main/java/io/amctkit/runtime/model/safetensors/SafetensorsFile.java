@@ -197,6 +197,26 @@ public final class SafetensorsFile {
         return e == null ? Optional.empty() : e.floatType().map(d -> new TensorInfo(name, d, e.shape()));
     }
 
+    /** The raw little-endian bytes of any tensor (for integer tensors such as token ids). */
+    public ByteBuffer readRaw(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException(file + " has no tensor '" + name + "'");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+            long at = dataStart + e.begin();
+            while (out.hasRemaining()) {
+                if (ch.read(out, at + out.position()) < 0) {
+                    throw new ModelException(file, "tensor '" + name + "' is truncated");
+                }
+            }
+            return out.flip();
+        } catch (IOException ex) {
+            throw new ModelException(file, "cannot read tensor '" + name + "': " + ex.getMessage(), true, ex);
+        }
+    }
+
     /** Reads just this tensor's bytes (positional reads, no mapping) and decodes them to float32. */
     public INDArray read(TensorInfo tensor) {
         Entry e = entries.get(tensor.name());
