@@ -97,7 +97,8 @@ final class ReportCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar(err, System.console() != null);
             SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
             bar.finish();
-            if (result.accepted() && samples > 0 && m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx) {
+            if (result.accepted() && samples > 0 && m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx
+                    && result.layers().stream().anyMatch(io.amctkit.runtime.session.LayerReport::quantized)) {
                 io.amctkit.runtime.calibration.SampleSource source = inputs != null
                         ? io.amctkit.runtime.calibration.FileSamples.source(inputs)
                         : io.amctkit.runtime.calibration.SampleSource.generated(

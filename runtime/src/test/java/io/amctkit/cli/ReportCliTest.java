@@ -50,6 +50,11 @@ class ReportCliTest {
         assertEquals(prunes, record.getPruneRecordCount() > 0);
         assertEquals(quantizes, Files.exists(out.resolve("fake_quant_model.onnx")), "the fake-quant model when quantized");
         assertEquals(quantizes, Files.exists(out.resolve("deploy_model.onnx")), "the deploy model when quantized");
+        assertEquals(quantizes, Files.exists(out.resolve("suggested.cfg")), "the suggested config when calibration ran");
+        if (quantizes) {
+            CliTest.Result valid = run("cfg", "validate", out.resolve("suggested.cfg").toString());
+            assertEquals(0, valid.exit(), valid.err());
+        }
         if (quantizes) {
             var fq = io.amctkit.runtime.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(out.resolve("fake_quant_model.onnx")));
             assertTrue(fq.getGraph().getNodeList().stream().anyMatch(n -> n.getName().endsWith(".quant.fakequant.round")));

@@ -36,12 +36,15 @@ public final class Report {
         Path record = dir.resolve("record.txt");
         RecordFile.write(RecordFile.of(result, model), record);
         Optional<Path> suggested = Optional.empty();
-        if (result.calibration().isPresent() && result.calibration().get().layers().values().stream().anyMatch(a -> a.fromIfmr())) {
+        if (result.calibration().isPresent()) {
             io.amctkit.runtime.calibration.SuggestedConfig.Suggestion s = io.amctkit.runtime.calibration.SuggestedConfig.of(
                     result.resolution().config(), result.resolution(), result.calibration().get());
             Path file = dir.resolve("suggested.cfg");
             writeAtomically(file, s.config().toCfg(configName + " with the clip ranges IFMR found on "
-                    + result.calibration().get().samples() + " generated samples (amctkit report)"));
+                    + result.calibration().get().samples() + " samples (amctkit report): "
+                    + (s.overrides() == 0 ? "no layer takes its clip range from IFMR, so nothing changed"
+                    : s.overrides() + " layer override(s) added")
+                    + (s.skipped().isEmpty() ? "" : "; layers with their own override left alone: " + String.join(", ", s.skipped()))));
             suggested = Optional.of(file);
         }
         Optional<Path> fakeQuant = Optional.empty();
