@@ -89,7 +89,7 @@ RetrainConfig cfg = RetrainConfig.parse("ifmr.cfg",
     "retrain_data_quant_config { ulq_quantize { dst_type: INT8 } }\\n" +
     "retrain_weight_quant_config { arq_retrain { channel_wise: false } }\\n");
 Kernels kernels = Backends.select().kernels(2);
-SessionResult session = Session.of(minilm, cfg, QUANT).run(kernels, Session.Progress.NONE);
+SessionResult session = Session.of(minilm, cfg, QUANT).run(kernels, ProgressBar.on(System.out));
 session = session.withCalibration(Calibration.run((io.amctkit.runtime.model.onnx.OnnxModel) minilm, session.resolution(),
     SampleSource.generated(Calibration.vocabulary((io.amctkit.runtime.model.onnx.OnnxModel) minilm), 1), 4, kernels));
 session
@@ -119,7 +119,7 @@ Model detector = Models.open(ModelZoo.standard().resolve("zoo:paddleocr-det"));
 Kernels kernels = Backends.select().kernels(2);
 RetrainConfig filters = RetrainConfig.parse("filters.cfg",
     "prune_config { filter_pruner { balanced_l2_norm_filter_prune { prune_ratio: 0.5 ascend_optimized: true } } }\\n");
-SessionResult pruned = Session.of(detector, filters, PRUNE).run(kernels, Session.Progress.NONE);
+SessionResult pruned = Session.of(detector, filters, PRUNE).run(kernels, ProgressBar.on(System.out));
 pruned
 """),
 ("code", "ReportPlots.keptChannels(pruned).get()"),

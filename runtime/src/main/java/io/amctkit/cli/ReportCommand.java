@@ -94,7 +94,7 @@ final class ReportCommand implements Callable<Integer> {
             }
             Mode used = mode != null ? mode : cfg.inferredMode();
             Kernels kernels = Backends.select().kernels(threads != null ? threads : Runtime.getRuntime().availableProcessors());
-            ProgressBar bar = new ProgressBar(err, System.console() != null);
+            io.amctkit.runtime.session.ProgressBar bar = new io.amctkit.runtime.session.ProgressBar(err, System.console() != null);
             SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
             bar.finish();
             if (result.accepted() && samples > 0 && m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx

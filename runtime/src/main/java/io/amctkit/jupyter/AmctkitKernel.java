@@ -4,6 +4,7 @@ import io.github.spencerpark.jupyter.channels.JupyterConnection;
 import io.github.spencerpark.jupyter.kernel.BaseKernel;
 import io.github.spencerpark.jupyter.kernel.KernelConnectionProperties;
 import io.github.spencerpark.jupyter.kernel.LanguageInfo;
+import io.github.spencerpark.jupyter.kernel.ReplacementOptions;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 
 import java.io.File;
@@ -83,6 +84,11 @@ public final class AmctkitKernel extends BaseKernel {
                 }
             }
         }
+    }
+
+    @Override
+    public ReplacementOptions complete(String code, int at) {
+        return evaluator.complete(code, at);
     }
 
     @Override

@@ -98,6 +98,17 @@ public final class Evaluator implements AutoCloseable {
         return hasValue ? Optional.ofNullable(value) : Optional.empty();
     }
 
+    /** JShell's completions at {@code at} in {@code code}, for the notebook's Tab; null when there are none. */
+    public io.github.spencerpark.jupyter.kernel.ReplacementOptions complete(String code, int at) {
+        int[] anchor = new int[1];
+        List<SourceCodeAnalysis.Suggestion> suggestions = shell.sourceCodeAnalysis().completionSuggestions(code, at, anchor);
+        if (suggestions.isEmpty()) {
+            return null;
+        }
+        List<String> options = suggestions.stream().map(SourceCodeAnalysis.Suggestion::continuation).distinct().toList();
+        return new io.github.spencerpark.jupyter.kernel.ReplacementOptions(options, anchor[0], at);
+    }
+
     private String diagnostics(Snippet s, String source, int offsetLines) {
         List<String> lines = new ArrayList<>();
         for (Diag d : shell.diagnostics(s).toList()) {

@@ -1,17 +1,18 @@
-package io.amctkit.cli;
-
-import io.amctkit.runtime.session.Session;
+package io.amctkit.runtime.session;
 
 import java.io.PrintWriter;
 
-/** A one-line progress bar on stderr for a terminal ({@code \r}-redrawn); silent when stderr is not a terminal. */
-final class ProgressBar implements Session.Progress {
+/**
+ * A one-line progress bar redrawn with {@code \r}: on a terminal's stderr (the CLI) or a notebook's output, which
+ * renders carriage returns the same way. Silent when disabled (output that is not a terminal).
+ */
+public final class ProgressBar implements Session.Progress {
 
     private final PrintWriter err;
     private final boolean enabled;
     private boolean drawn;
 
-    ProgressBar(PrintWriter err, boolean enabled) {
+    public ProgressBar(PrintWriter err, boolean enabled) {
         this.err = err;
         this.enabled = enabled;
     }
@@ -29,7 +30,13 @@ final class ProgressBar implements Session.Progress {
         drawn = true;
     }
 
-    void finish() {
+    /** A bar on {@code out} (e.g. {@code System.out} in a notebook). */
+    public static ProgressBar on(java.io.PrintStream out) {
+        return new ProgressBar(new PrintWriter(out, true), true);
+    }
+
+    /** Clears the bar's line. */
+    public void finish() {
         if (drawn) {
             err.print("\r\u001b[K");
             err.flush();
