@@ -15,7 +15,9 @@ class BackendsTest {
     @Test
     void theCpuBackendIsFoundAndUsable() {
         assertTrue(Backends.discovered().stream().anyMatch(b -> b.name().equals("cpu")));
-        assertEquals("cpu", Backends.select(new Properties(), Map.of()).name());
+        // the highest-ranked usable backend: the (emulated) Ascend NPU in these tests, else the CPU
+        String best = System.getProperty(io.amctkit.kernels.ascend.Cann.EMULATOR_PROPERTY) != null ? "ascend" : "cpu";
+        assertEquals(best, Backends.select(new Properties(), Map.of()).name());
         assertTrue(Backends.describe().contains("cpu (rank 0): usable"), Backends.describe());
     }
 
@@ -41,9 +43,23 @@ class BackendsTest {
 
     @Test
     void cpuKernelsSayWhereEachKernelRuns() {
-        try (Kernels k = Backends.select(new Properties(), Map.of()).kernels(2)) {
+        Properties cpu = new Properties();
+        cpu.setProperty(Backends.PROPERTY, "cpu");
+        try (Kernels k = Backends.select(cpu, Map.of()).kernels(2)) {
             assertEquals(8, k.placement().size());
             assertTrue(k.placement().get("arq").startsWith("host (2 threads)"));
         }
+    }
+
+    /** The emulated Ascend backend (these tests' surefire points amctkit.ascend.emulator at it) by property and environment. */
+    @Test
+    void theAscendBackendIsChosenByPropertyAndEnvironment() {
+        Properties ascend = new Properties();
+        ascend.setProperty(Backends.PROPERTY, "ascend");
+        assertEquals("ascend", Backends.select(ascend, Map.of()).name());
+        assertEquals("ascend", Backends.select(new Properties(), Map.of(Backends.ENVIRONMENT, "ascend")).name());
+        assertEquals("cpu", Backends.select(new Properties(), Map.of(Backends.ENVIRONMENT, "cpu")).name());
+        assertEquals("ascend", Backends.select(new Properties(), Map.of()).name(), "the highest usable rank wins");
+        assertTrue(Backends.describe().contains("ascend (rank 10): usable — test emulator"), Backends.describe());
     }
 }
