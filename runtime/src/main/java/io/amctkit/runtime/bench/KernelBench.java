@@ -64,13 +64,28 @@ public final class KernelBench {
         return out;
     }
 
+    /**
+     * A first call (library start-up, allocation), then warm-up until the JIT has compiled the kernel (0.3 s and at
+     * least 10 calls after the first), then {@code repeat} samples, each a batch of calls lasting at least 2 ms (small
+     * tensors), reported per call.
+     */
     private static Timing time(String kernel, String shape, long bytes, int repeat, Supplier<?> work) {
         work.get();
+        long warmStart = System.nanoTime();
+        int warmCalls = 0;
+        while (warmCalls < 10 || (System.nanoTime() - warmStart < 300_000_000L && warmCalls < 10_000)) {
+            work.get();
+            warmCalls++;
+        }
+        double perCall = (System.nanoTime() - warmStart) / 1e9 / warmCalls;
+        int batch = (int) Math.max(1, Math.min(10_000, Math.ceil(0.002 / perCall)));
         double[] seconds = new double[Math.max(1, repeat)];
         for (int i = 0; i < seconds.length; i++) {
             long t0 = System.nanoTime();
-            work.get();
-            seconds[i] = (System.nanoTime() - t0) / 1e9;
+            for (int b = 0; b < batch; b++) {
+                work.get();
+            }
+            seconds[i] = (System.nanoTime() - t0) / 1e9 / batch;
         }
         Arrays.sort(seconds);
         return new Timing(kernel, shape, bytes, seconds[seconds.length / 2]);
