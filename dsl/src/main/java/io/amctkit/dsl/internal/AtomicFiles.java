@@ -22,6 +22,15 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, byte[] bytes, boolean replaceExisting) throws IOException {
+        write(target, out -> out.write(bytes), replaceExisting);
+    }
+
+    /** Writes what {@code content} streams (large files need no byte array of their size). */
+    public interface Content {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    public static void write(Path target, Content content, boolean replaceExisting) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         if (Files.isDirectory(absolute)) {
@@ -36,7 +45,9 @@ public final class AtomicFiles {
         }
         Path tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
         try {
-            Files.write(tmp, bytes);
+            try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                content.writeTo(out);
+            }
             readableByAll(tmp);
             if (replaceExisting) {
                 moveReplacing(tmp, absolute);

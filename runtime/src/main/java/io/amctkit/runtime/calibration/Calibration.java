@@ -71,9 +71,12 @@ public final class Calibration {
             return new Result(Map.of(), 0, notes);
         }
         Set<String> tensors = new LinkedHashSet<>(tensorOf.values());
-        long batchNum = Math.max(1, resolution.batchNum().orElse(1L));
+        int batchNum = (int) Math.max(1, Math.min(Integer.MAX_VALUE, resolution.batchNum().orElse(1L)));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        Map<String, List<float[]>> captured = new HashMap<>();
+        // the first batch_num samples are kept for IFMR; later samples are measured and dropped at once
+        Map<String, List<float[]>> firstBatches = new HashMap<>();
+        Map<String, Clip> clips = null;
+        Map<String, double[]> sums = new LinkedHashMap<>();   // layer -> {signal, noise, saturated, count}
         int used = 0;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
@@ -86,6 +89,7 @@ public final class Calibration {
                         break;
                     }
                     used++;
+                    Map<String, float[]> values = new HashMap<>();
                     try (OrtSession.Result out = session.run(sample, tensors)) {
                         for (String t : tensors) {
                             Optional<OnnxValue> v = out.get(t);
@@ -93,23 +97,57 @@ public final class Calibration {
                                 FloatBuffer fb = ot.getFloatBuffer();
                                 float[] data = new float[fb.remaining()];
                                 fb.get(data);
-                                captured.computeIfAbsent(t, k -> new ArrayList<>()).add(data);
+                                values.put(t, data);
                             }
                         }
                     } finally {
                         sample.values().forEach(OnnxTensor::close);
+                    }
+                    if (clips == null) {
+                        values.forEach((t, data) -> firstBatches.computeIfAbsent(t, k -> new ArrayList<>()).add(data));
+                        if (used == batchNum) {
+                            clips = clips(model, resolution, tensorOf, firstBatches, notes);
+                            measureAll(clips, firstBatches, sums, kernels);
+                            firstBatches.clear();
+                        }
+                    } else {
+                        Map<String, List<float[]>> one = new HashMap<>();
+                        values.forEach((t, data) -> one.put(t, List.of(data)));
+                        measureAll(clips, one, sums, kernels);
                     }
                 }
             }
         } catch (OrtException e) {
             throw new ModelException(model.source(), "ONNX Runtime cannot run the model for calibration: " + e.getMessage());
         }
+        if (clips == null) {   // fewer samples than batch_num: IFMR on what there is
+            clips = clips(model, resolution, tensorOf, firstBatches, notes);
+            measureAll(clips, firstBatches, sums, kernels);
+        }
         Map<String, LayerActivation> results = new LinkedHashMap<>();
+        for (Clip c : clips.values()) {
+            double[] sum = sums.get(c.layer());
+            double sqnr = sum[1] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(sum[0] / sum[1]);
+            results.put(c.layer(), new LayerActivation(c.layer(), c.clipMax(), c.clipMin(), c.scale(), c.offset(), c.bits(),
+                    c.fromIfmr(), sqnr, sum[3] == 0 ? 0 : sum[2] / sum[3]));
+        }
+        return new Result(results, used, notes);
+    }
+
+    /** A layer's clip range for the measurement: its tensor, the range, and ULQ's factors on it. */
+    private record Clip(String layer, String tensor, float clipMax, float clipMin, boolean fixedMin, float scale, int offset,
+                        int bits, boolean fromIfmr) {
+    }
+
+    /** The clip range of every observed layer: IFMR on the first batches where the config gives none. */
+    private static Map<String, Clip> clips(OnnxModel model, Resolution resolution, Map<String, String> tensorOf,
+                                           Map<String, List<float[]>> batches, List<String> notes) {
+        Map<String, Clip> out = new LinkedHashMap<>();
         Map<String, Ifmr.Result> ifmrByTensorAndBits = new HashMap<>();
         for (Map.Entry<String, String> e : tensorOf.entrySet()) {
             String layer = e.getKey();
-            List<float[]> batches = captured.get(e.getValue());
-            if (batches == null) {
+            List<float[]> data = batches.get(e.getValue());
+            if (data == null) {
                 notes.add(layer + ": ONNX Runtime returned no float tensor for its input " + e.getValue() + "; not calibrated");
                 continue;
             }
@@ -119,12 +157,12 @@ public final class Calibration {
                 case INT8 -> 8;
                 case INT16 -> 16;
             };
+            boolean fromIfmr = q.ifmrInit();
             float clipMax;
             float clipMin;
-            boolean fromIfmr = q.ifmrInit();
             if (fromIfmr) {
                 Ifmr.Result r = ifmrByTensorAndBits.computeIfAbsent(e.getValue() + "@" + bits,
-                        k -> Ifmr.run(concat(batches.subList(0, (int) Math.min(batchNum, batches.size()))), Ifmr.Params.qatDefaults(bits)));
+                        k -> Ifmr.run(concat(data), Ifmr.Params.qatDefaults(bits)));
                 clipMax = r.clipMax();
                 clipMin = r.clipMin();
             } else {
@@ -132,19 +170,34 @@ public final class Calibration {
                 clipMin = q.clipMin().get();
             }
             boolean fixedMin = q.fixedMin().orElse(model.layer(layer).flatMap(ModelLayer::reluInput).orElse(false));
-            float[] all = concat(batches);
-            INDArray x = Nd4j.create(all, new long[]{all.length}, 'c');
-            UlqActivation.Forward f = kernels.ulqForward(x, ClipState.of(clipMax, clipMin), bits, fixedMin);
-            double[] err = error(all, Tensors.floats(f.output()), f.scale(), f.offset(), bits);
-            results.put(layer, new LayerActivation(layer, clipMax, clipMin, f.scale(), f.offset(), bits, fromIfmr, err[0], err[1]));
-            f.output().close();
-            x.close();
+            // ULQ's factors for this clip range: one forward on a single value gives them
+            UlqActivation.Forward probe = UlqActivation.forward(Nd4j.create(new float[]{0f}, new long[]{1}, 'c'),
+                    ClipState.of(clipMax, clipMin), bits, fixedMin, io.amctkit.kernels.Parallel.sequential());
+            out.put(layer, new Clip(layer, e.getValue(), clipMax, clipMin, fixedMin, probe.scale(), probe.offset(), bits, fromIfmr));
         }
-        return new Result(results, used, notes);
+        return out;
     }
 
-    /** SQNR in dB and the share of values on the extreme levels. */
-    private static double[] error(float[] x, FloatBuffer q, float scale, int offset, int bits) {
+    /** Adds each layer's activation error on {@code batches} (ULQ with the layer's clip range) to {@code sums}. */
+    private static void measureAll(Map<String, Clip> clips, Map<String, List<float[]>> batches, Map<String, double[]> sums,
+                                   Kernels kernels) {
+        for (Clip c : clips.values()) {
+            double[] sum = sums.computeIfAbsent(c.layer(), k -> new double[4]);
+            for (float[] x : batches.getOrDefault(c.tensor(), List.of())) {
+                INDArray in = Nd4j.create(x, new long[]{x.length}, 'c');
+                UlqActivation.Forward f = kernels.ulqForward(in, ClipState.of(c.clipMax(), c.clipMin()), c.bits(), c.fixedMin());
+                double[] e = sums(x, Tensors.floats(f.output()), f.scale(), f.offset(), c.bits());
+                for (int i = 0; i < 4; i++) {
+                    sum[i] += e[i];
+                }
+                f.output().close();
+                in.close();
+            }
+        }
+    }
+
+    /** {signal energy, noise energy, values on the extreme levels, values} of one batch. */
+    private static double[] sums(float[] x, FloatBuffer q, float scale, int offset, int bits) {
         double signal = 0;
         double noise = 0;
         long saturated = 0;
@@ -158,7 +211,7 @@ public final class Calibration {
                 saturated++;
             }
         }
-        return new double[]{noise == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(signal / noise), (double) saturated / x.length};
+        return new double[]{signal, noise, saturated, x.length};
     }
 
     private static float[] concat(List<float[]> parts) {

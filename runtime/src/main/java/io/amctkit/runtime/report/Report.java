@@ -54,14 +54,14 @@ public final class Report {
             io.amctkit.runtime.export.FakeQuantExport.Result fq = io.amctkit.runtime.export.FakeQuantExport.of(onnx, result);
             if (!fq.quantized().isEmpty()) {
                 Path file = dir.resolve("fake_quant_model.onnx");
-                io.amctkit.dsl.internal.AtomicFiles.write(file, fq.model().toByteArray(), true);
+                io.amctkit.dsl.internal.AtomicFiles.write(file, fq.model()::writeTo, true);
                 fakeQuant = Optional.of(file);
             }
             leftFloat = fq.leftFloat();
             io.amctkit.runtime.export.FakeQuantExport.Result dep = io.amctkit.runtime.export.DeployExport.of(onnx, result);
             if (!dep.quantized().isEmpty()) {
                 Path file = dir.resolve("deploy_model.onnx");
-                io.amctkit.dsl.internal.AtomicFiles.write(file, dep.model().toByteArray(), true);
+                io.amctkit.dsl.internal.AtomicFiles.write(file, dep.model()::writeTo, true);
                 deploy = Optional.of(file);
             }
         }
@@ -71,7 +71,7 @@ public final class Report {
             io.amctkit.runtime.export.PrunedExport.Result p = io.amctkit.runtime.export.PrunedExport.of(onnx, result);
             if (!p.pruned().isEmpty()) {
                 Path file = dir.resolve("pruned_model.onnx");
-                io.amctkit.dsl.internal.AtomicFiles.write(file, p.model().toByteArray(), true);
+                io.amctkit.dsl.internal.AtomicFiles.write(file, p.model()::writeTo, true);
                 pruned = Optional.of(file);
             }
             leftFloat = new java.util.ArrayList<>(leftFloat);
