@@ -8,16 +8,19 @@ import io.amctkit.runtime.session.SessionResult;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Writes a session's files into a folder: {@code report.html} and {@code record.txt}, each atomically. */
+/**
+ * Writes a session's files into a folder, each atomically: {@code report.html}, {@code record.txt}, and when they apply
+ * {@code suggested.cfg}, {@code fake_quant_model.onnx}, {@code deploy_model.onnx} and {@code pruned_model.onnx}.
+ */
 public final class Report {
 
     /**
-     * The files written: {@code suggested} when calibration chose clip ranges with IFMR, {@code fakeQuant} for ONNX
-     * models with quantized layers, and the layers the fake-quant model keeps in float (with why).
+     * The files written: {@code suggested} when calibration ran; {@code fakeQuant} and {@code deploy} for ONNX models
+     * with quantized layers; {@code pruned} when filters were removed; and what the ONNX exports left as it was, with
+     * why (layers kept in float, or kept whole in the pruned model, prefixed "(pruned model)").
      */
     public record Files(Path html, Path record, Optional<Path> suggested, Optional<Path> fakeQuant, Optional<Path> deploy,
                         Optional<Path> pruned, java.util.List<String> leftFloat) {
