@@ -178,3 +178,38 @@ int aclnnFakeQuantPerTensorAffineCachemask(void *ws, uint64_t wsSize, void *exec
     (void) ws; (void) wsSize; (void) stream;
     return launch(executor, "aclnnFakeQuantPerTensorAffineCachemask");
 }
+
+/* aclnnAscendQuantV3: y = saturate(rint(x·scale + offset)) to int8, per tensor (scale and offset of size 1). */
+typedef struct {
+    emu_tensor *x, *scale, *offset, *y;
+} emu_quant;
+
+int aclnnAscendQuantV3GetWorkspaceSize(emu_tensor *x, emu_tensor *scale, emu_tensor *offset, _Bool sqrtMode,
+        const char *roundMode, int32_t dstType, int32_t axis, emu_tensor *y, uint64_t *ws, void **executor) {
+    (void) axis;
+    int s = injected("aclnnAscendQuantV3GetWorkspaceSize"); if (s) return s;
+    if (!x || !scale || !y) return 161001;
+    if (sqrtMode || !roundMode || strcmp(roundMode, "round") != 0 || dstType != 2) return 161002;   /* what the emulator models */
+    if (x->dtype != 0 || scale->dtype != 0 || y->dtype != 2 || numel(scale) != 1 || numel(y) != numel(x)) return 161002;
+    emu_quant *q = calloc(1, sizeof *q);
+    *q = (emu_quant) {x, scale, offset, y};
+    *ws = 0; *executor = q; live_executors++;
+    return 0;
+}
+
+int aclnnAscendQuantV3(void *ws, uint64_t wsSize, void *executor, void *stream) {
+    (void) ws; (void) wsSize; (void) stream;
+    emu_quant *q = executor;
+    int s = injected("aclnnAscendQuantV3");
+    if (!s) {
+        const float *x = q->x->data;
+        float scale = *(const float *) q->scale->data, offset = q->offset ? *(const float *) q->offset->data : 0.0f;
+        int8_t *y = q->y->data;
+        for (int64_t i = 0; i < numel(q->x); i++) {
+            float v = nearbyintf(x[i] * scale + offset);
+            y[i] = (int8_t) (v < -128.0f ? -128.0f : (v > 127.0f ? 127.0f : v));
+        }
+    }
+    free(q); live_executors--;
+    return s;
+}

@@ -53,6 +53,9 @@ public interface Kernels extends AutoCloseable {
     /** {@link #selectiveMask} writing into {@code out}. */
     INDArray selectiveMaskInto(INDArray weight, int axis, INDArray out);
 
+    /** The deploy model's activation levels ({@code AscendQuant}: rint(x·(1/scale_d) + offset_d), saturated). */
+    INDArray deployQuantize(INDArray x, float scaleD, int offsetD, int bits);
+
     /** Kernel name → where it runs and how (e.g. "device: aclnnFakeQuantPerChannelAffineCachemask" or "host"). */
     Map<String, String> placement();
 

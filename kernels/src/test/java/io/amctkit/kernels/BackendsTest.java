@@ -46,7 +46,7 @@ class BackendsTest {
         Properties cpu = new Properties();
         cpu.setProperty(Backends.PROPERTY, "cpu");
         try (Kernels k = Backends.select(cpu, Map.of()).kernels(2)) {
-            assertEquals(8, k.placement().size());
+            assertEquals(9, k.placement().size());
             assertTrue(k.placement().get("arq").startsWith("host (2 threads)"));
         }
     }

@@ -26,6 +26,7 @@ final class AscendKernels implements Kernels {
     private final Cann cann;
     private final Kernels host;
     private final DeviceFakeQuant fakeQuant;
+    private final DeviceQuant quant;
     private final long minElements;
     private final int device;
 
@@ -33,6 +34,7 @@ final class AscendKernels implements Kernels {
         this.cann = cann;
         this.host = host;
         this.fakeQuant = new DeviceFakeQuant(cann);
+        this.quant = new DeviceQuant(cann);
         this.minElements = minElements;
         this.device = device;
         DeviceScope.check("aclrtSetDevice", cann.acl().aclrtSetDevice(device));
@@ -97,6 +99,14 @@ final class AscendKernels implements Kernels {
     }
 
     @Override
+    public INDArray deployQuantize(INDArray x, float scaleD, int offsetD, int bits) {
+        if (bits != 8 || x.length() < minElements || x.length() == 0 || !finite(x)) {
+            return host.deployQuantize(x, scaleD, offsetD, bits);
+        }
+        return quant.run(Tensors.asFloat32(x).dup('c'), scaleD, offsetD);
+    }
+
+    @Override
     public UlqActivation.Forward ulqForward(INDArray input, ClipState state, int bits, boolean fixedMin) {
         return host.ulqForward(input, state, bits, fixedMin);
     }
@@ -156,6 +166,7 @@ final class AscendKernels implements Kernels {
         where.put("ifmr", host0.get("ifmr") + ": the device IFMR uses a histogram and divisor 127, not AMCT's search");
         where.put("selective_mask", host0.get("selective_mask") + ": cheap on the host, no device op");
         where.put("filter_prune", host0.get("filter_prune") + ": cheap on the host, no device op");
+        where.put("deploy_quantize", device0 + ": aclnnAscendQuantV3 (INT8; other widths on the host)");
         return where;
     }
 

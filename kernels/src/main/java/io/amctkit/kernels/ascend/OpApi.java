@@ -26,11 +26,18 @@ public interface OpApi extends Library {
 
     int aclnnFakeQuantPerTensorAffineCachemask(Pointer workspace, long workspaceSize, Pointer executor, Pointer stream);
 
+    int aclnnAscendQuantV3GetWorkspaceSize(Pointer x, Pointer scale, Pointer offset, boolean sqrtMode, String roundMode,
+                                           int dstType, int axis, Pointer y, LongByReference workspaceSize,
+                                           PointerByReference executor);
+
+    int aclnnAscendQuantV3(Pointer workspace, long workspaceSize, Pointer executor, Pointer stream);
+
     /** Frees an executor whose operator was never launched (a launch consumes it). */
     int aclDestroyAclOpExecutor(Pointer executor);
 
     /** aclDataType codes. */
     int FLOAT = 0;
+    int INT8 = 2;
     int INT32 = 3;
     int BOOL = 12;
     /** aclFormat ACL_FORMAT_ND. */

@@ -94,10 +94,15 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public INDArray deployQuantize(INDArray x, float scaleD, int offsetD, int bits) {
+        return io.amctkit.kernels.DeployQuant.quantize(x, scaleD, offsetD, bits);
+    }
+
+    @Override
     public Map<String, String> placement() {
         Map<String, String> where = new LinkedHashMap<>();
         for (String k : List.of("ulq_forward", "ulq_backward", "arq", "weight_ulq_forward", "weight_ulq_backward",
-                "ifmr", "selective_mask", "filter_prune")) {
+                "ifmr", "selective_mask", "filter_prune", "deploy_quantize")) {
             where.put(k, "host (" + parallel.threads() + " threads)");
         }
         return where;

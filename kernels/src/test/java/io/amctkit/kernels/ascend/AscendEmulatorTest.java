@@ -95,6 +95,19 @@ class AscendEmulatorTest {
     }
 
     @Test
+    void deployQuantizationOnTheDeviceEqualsTheCpu() {
+        INDArray x = weight(33, 100).muli(40);
+        try (Kernels npu = new AscendBackend().kernels(2); Kernels cpu = new CpuBackend().kernels(2)) {
+            float scaleD = Float.intBitsToFloat(0x3bc0c0c1);
+            assertArrayEquals(cpu.deployQuantize(x, scaleD, -43, 8).data().asFloat(), npu.deployQuantize(x, scaleD, -43, 8).data().asFloat());
+            assertTrue(npu.placement().get("deploy_quantize").contains("aclnnAscendQuantV3"));
+            EMU.emu_fail_next("aclnnAscendQuantV3", 561103);
+            KernelException e = assertThrows(KernelException.class, () -> npu.deployQuantize(x, scaleD, -43, 8));
+            assertTrue(e.getMessage().contains("aclnnAscendQuantV3 failed with status 561103"), e.getMessage());
+        }
+    }
+
+    @Test
     void nanWeightsAreNamedByTheHostAsAmctDoes() {
         INDArray w = weight(8, 16);
         w.putScalar(5, Float.NaN);

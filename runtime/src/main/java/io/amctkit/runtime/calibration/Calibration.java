@@ -39,9 +39,14 @@ import java.util.Set;
  */
 public final class Calibration {
 
-    /** Per layer: the clip range used, whether IFMR chose it, the activation SQNR over all samples. */
+    /**
+     * Per layer: the clip range used, whether IFMR chose it, the activation SQNR and saturation over all samples, and
+     * the share of activation values the saved models quantize to another level than training does (the deploy
+     * model's AscendQuant multiplies by 1/scale_d; the fake-quant ONNX model also rounds before adding the offset).
+     */
     public record LayerActivation(String layer, float clipMax, float clipMin, float scale, int offset, int bits,
-                                  boolean fromIfmr, double sqnrDb, double saturation) {
+                                  boolean fromIfmr, double sqnrDb, double saturation, double deployMismatch,
+                                  double fakeQuantMismatch) {
     }
 
     /** Per layer results, and what could not be observed. */
@@ -76,7 +81,7 @@ public final class Calibration {
         // the first batch_num samples are kept for IFMR; later samples are measured and dropped at once
         Map<String, List<float[]>> firstBatches = new HashMap<>();
         Map<String, Clip> clips = null;
-        Map<String, double[]> sums = new LinkedHashMap<>();   // layer -> {signal, noise, saturated, count}
+        Map<String, double[]> sums = new LinkedHashMap<>();   // layer -> {signal, noise, saturated, count, deploy, fq}
         int used = 0;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
@@ -128,8 +133,9 @@ public final class Calibration {
         for (Clip c : clips.values()) {
             double[] sum = sums.get(c.layer());
             double sqnr = sum[1] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(sum[0] / sum[1]);
+            double n = Math.max(1, sum[3]);
             results.put(c.layer(), new LayerActivation(c.layer(), c.clipMax(), c.clipMin(), c.scale(), c.offset(), c.bits(),
-                    c.fromIfmr(), sqnr, sum[3] == 0 ? 0 : sum[2] / sum[3]));
+                    c.fromIfmr(), sqnr, sum[2] / n, sum[4] / n, sum[5] / n));
         }
         return new Result(results, used, notes);
     }
@@ -182,7 +188,7 @@ public final class Calibration {
     private static void measureAll(Map<String, Clip> clips, Map<String, List<float[]>> batches, Map<String, double[]> sums,
                                    Kernels kernels) {
         for (Clip c : clips.values()) {
-            double[] sum = sums.computeIfAbsent(c.layer(), k -> new double[4]);
+            double[] sum = sums.computeIfAbsent(c.layer(), k -> new double[6]);
             for (float[] x : batches.getOrDefault(c.tensor(), List.of())) {
                 INDArray in = Nd4j.create(x, new long[]{x.length}, 'c');
                 UlqActivation.Forward f = kernels.ulqForward(in, ClipState.of(c.clipMax(), c.clipMin()), c.bits(), c.fixedMin());
@@ -190,6 +196,9 @@ public final class Calibration {
                 for (int i = 0; i < 4; i++) {
                     sum[i] += e[i];
                 }
+                long[] mismatches = io.amctkit.kernels.DeployQuant.mismatches(x, c.scale(), c.offset(), c.bits());
+                sum[4] += mismatches[0];
+                sum[5] += mismatches[1];
                 f.output().close();
                 in.close();
             }

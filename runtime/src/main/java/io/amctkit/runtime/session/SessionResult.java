@@ -92,6 +92,8 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
         StringColumn actClip = StringColumn.create("act_clip");
         DoubleColumn actSqnr = DoubleColumn.create("act_sqnr_db");
         DoubleColumn actSaturation = DoubleColumn.create("act_saturation_pct");
+        DoubleColumn deployMismatch = DoubleColumn.create("deploy_mismatch_pct");
+        DoubleColumn onnxMismatch = DoubleColumn.create("fq_onnx_mismatch_pct");
         IntColumn notes = IntColumn.create("notes");
         for (LayerReport l : layers) {
             name.append(l.name());
@@ -119,11 +121,13 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
                     a.fromIfmr() ? " IFMR" : "")).orElse(""));
             actSqnr.append(act.map(a -> round(a.sqnrDb(), 2)).orElse(Double.NaN));
             actSaturation.append(act.map(a -> round(100 * a.saturation(), 3)).orElse(Double.NaN));
+            deployMismatch.append(act.map(a -> round(100 * a.deployMismatch(), 4)).orElse(Double.NaN));
+            onnxMismatch.append(act.map(a -> round(100 * a.fakeQuantMismatch(), 4)).orElse(Double.NaN));
             notes.append(l.notes().size());
         }
         return Table.create("session: " + model.getFileName() + " (" + resolution.mode().label() + ")", name, type, quantized,
                 wts, scaleMin, scaleMax, sqnr, mse, maxErr, saturation, prune, requested, realised, twoFour, filters, before, after,
-                bits, macs, macsAfter, actClip, actSqnr, actSaturation, notes);
+                bits, macs, macsAfter, actClip, actSqnr, actSaturation, deployMismatch, onnxMismatch, notes);
     }
 
     /** The totals in a few lines. */
@@ -143,6 +147,13 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
                 s.append(i == 0 ? "" : ", ").append(acts.get(i).layer()).append(String.format(" %.2f dB", acts.get(i).sqnrDb()));
             }
             s.append('\n');
+            double deploy = c.layers().values().stream().mapToDouble(Calibration.LayerActivation::deployMismatch).max().orElse(0);
+            double onnx = c.layers().values().stream().mapToDouble(Calibration.LayerActivation::fakeQuantMismatch).max().orElse(0);
+            if (deploy > 0 || onnx > 0) {
+                s.append(String.format(java.util.Locale.ROOT, "saved models vs training (AMCT quirk): up to %.2g%% of a layer's"
+                        + " activations take another level in the deploy model (x·(1/scale_d)), up to %.2g%% in the fake-quant"
+                        + " ONNX model (it rounds before adding the offset)%n", 100 * deploy, 100 * onnx));
+            }
         });
         List<LayerReport> worst = worstLayers(3);
         if (!worst.isEmpty()) {
