@@ -17,7 +17,6 @@ import io.amctkit.runtime.model.ModelException;
 import io.amctkit.runtime.model.ModelLayer;
 import io.amctkit.runtime.model.onnx.OnnxModel;
 import io.amctkit.runtime.onnx.proto.GraphProto;
-import io.amctkit.runtime.onnx.proto.ModelProto;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -85,7 +84,7 @@ public final class Calibration {
         int used = 0;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
-            try (OrtSession session = env.createSession(withOutputs(model.proto(), tensors).toByteArray(), options)) {
+            try (OrtSession session = env.createSession(CalibrationTaps.withOutputs(model.proto(), tensors).toByteArray(), options)) {
                 SampleSource.Generator inputs = source.open(session, env);
                 for (int s = 0; s < samples; s++) {
                     Map<String, OnnxTensor> sample = inputs.next();
@@ -255,10 +254,5 @@ public final class Calibration {
             }
         }
         return vocabulary == 0 ? 30000 : vocabulary;
-    }
-
-    /** The model with {@code tensors} added as float graph outputs, so a run returns them. */
-    static ModelProto withOutputs(ModelProto model, Set<String> tensors) {
-        return CalibrationTaps.withOutputs(model, tensors);
     }
 }

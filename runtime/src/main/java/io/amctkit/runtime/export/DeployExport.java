@@ -3,16 +3,12 @@ package io.amctkit.runtime.export;
 import com.google.protobuf.ByteString;
 import io.amctkit.kernels.Fp16Precision;
 import io.amctkit.runtime.model.ModelException;
-import io.amctkit.runtime.model.ModelLayer;
 import io.amctkit.runtime.model.onnx.OnnxModel;
 import io.amctkit.runtime.onnx.proto.AttributeProto;
-import io.amctkit.runtime.onnx.proto.GraphProto;
 import io.amctkit.runtime.onnx.proto.ModelProto;
 import io.amctkit.runtime.onnx.proto.NodeProto;
 import io.amctkit.runtime.onnx.proto.TensorProto;
-import io.amctkit.runtime.session.LayerReport;
 import io.amctkit.runtime.session.SessionResult;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,58 +32,37 @@ public final class DeployExport {
     }
 
     public static FakeQuantExport.Result of(OnnxModel model, SessionResult session) {
-        ModelProto proto = model.proto();
-        GraphProto graph = proto.getGraph();
-        Map<String, TensorProto> constants = FakeQuantExport.constants(graph);
-        Map<String, LayerReport> reports = new HashMap<>();
-        session.layers().forEach(r -> reports.put(r.name(), r));
-        Map<String, ModelLayer> byOrigin = new HashMap<>();
-        model.layers().forEach(l -> byOrigin.put(l.origin(), l));
+        ExportPlan plan = ExportPlan.of(model, session);
+        for (ExportPlan.Target t : plan.targets()) {
+            if (t.report().weightBits() != 8 || t.bits() != 8) {
+                plan.leaveFloat(t, "INT" + t.report().weightBits() + " weights / INT" + t.bits()
+                        + " activations: only INT8 is exported to the deploy model");
+            }
+        }
         boolean fp16 = session.resolution().forceFp16Quant();
         Map<String, TensorProto> replaced = new HashMap<>();
         List<TensorProto> added = new ArrayList<>();
         List<NodeProto> nodes = new ArrayList<>();
         List<String> quantized = new ArrayList<>();
-        List<String> leftFloat = new ArrayList<>();
-        for (NodeProto node : graph.getNodeList()) {
-            ModelLayer layer = byOrigin.get(FakeQuantExport.label(node));
-            LayerReport report = layer == null ? null : reports.get(layer.name());
-            if (layer == null || report == null || !report.quantized()) {
+        for (NodeProto node : model.proto().getGraph().getNodeList()) {
+            Optional<ExportPlan.Target> target = plan.target(node);
+            if (target.isEmpty()) {
                 nodes.add(node);
                 continue;
             }
-            Optional<float[]> act = FakeQuantExport.activation(session, report);
-            Optional<String> why = FakeQuantExport.unsupported(node, layer, constants, act);
-            if (why.isEmpty() && (report.weightBits() != 8 || (int) act.get()[2] != 8)) {
-                why = Optional.of("INT" + report.weightBits() + " weights / INT" + (int) act.get()[2]
-                        + " activations: only INT8 is exported to the deploy model");
-            }
-            if (why.isPresent()) {
-                leftFloat.add(layer.name() + ": " + why.get());
-                nodes.add(node);
-                continue;
-            }
-            float scaleD = act.get()[0];
-            int offsetD = (int) act.get()[1];
-            float[] scaleW = report.artifacts().weightScales();
-            String l = layer.name();
+            ExportPlan.Target t = target.get();
+            String l = t.layer().name();
             nodes.add(NodeProto.newBuilder().setOpType("AscendQuant").setName(l + ".quant").addInput(node.getInput(0))
                     .addOutput(l + ".quant.output0")
-                    .addAttribute(floatAttr("scale", (float) (1.0 / scaleD)))
-                    .addAttribute(floatAttr("offset", offsetD))
+                    .addAttribute(floatAttr("scale", (float) (1.0 / t.scaleD())))
+                    .addAttribute(floatAttr("offset", t.offsetD()))
                     .addAttribute(AttributeProto.newBuilder().setName("dst_type").setType(AttributeProto.AttributeType.STRING)
                             .setS(ByteString.copyFromUtf8("INT8"))).build());
-            String wName = node.getInput(1);
-            INDArray wf = FakeQuantExport.sparsified(model, layer, report);
-            replaced.put(wName, int8(constants.get(wName).getName(),
-                    FakeQuantExport.levelValues(wf, scaleW, FakeQuantExport.wAxis(node), 8), wf.shape()));
-            wf.close();
-            float[] deq = new float[scaleW.length];
-            for (int c = 0; c < deq.length; c++) {
-                deq[c] = scaleW[c] * scaleD;
-            }
-            if (node.getInputCount() > 2 && constants.containsKey(node.getInput(2))) {
-                replaced.put(node.getInput(2), int32Bias(model, l, constants.get(node.getInput(2)), deq));
+            String weight = node.getInput(1);
+            replaced.put(weight, int8(plan.constants.get(weight).getName(), t.weightLevels(model, 8), t.weightShape()));
+            float[] deq = t.deqScales();
+            if (node.getInputCount() > 2 && plan.constants.containsKey(node.getInput(2))) {
+                replaced.put(node.getInput(2), int32Bias(model, l, plan.constants.get(node.getInput(2)), deq));
             }
             nodes.add(node.toBuilder().setInput(0, l + ".quant.output0").setOutput(0, l + ".dequant.input0").build());
             added.add(param(l + ".dequant.param", deq, fp16));
@@ -97,8 +72,8 @@ public final class DeployExport {
                     .build());
             quantized.add(l);
         }
-        return new FakeQuantExport.Result(proto.toBuilder().setGraph(FakeQuantExport.rebuild(graph, nodes, replaced, added)).build(),
-                quantized, leftFloat);
+        ModelProto out = model.proto().toBuilder().setGraph(OnnxEdits.rebuild(model.proto().getGraph(), nodes, replaced, added)).build();
+        return new FakeQuantExport.Result(out, quantized, plan.leftFloat);
     }
 
     /** One dequant parameter: (uint8(offset_w) &lt;&lt; 32) + the float32 bits of deq_scale; offset_w is always 0. */
@@ -128,7 +103,7 @@ public final class DeployExport {
     }
 
     private static TensorProto int32Bias(OnnxModel model, String layer, TensorProto original, float[] deq) {
-        float[] b = FakeQuantExport.biasValues(original);
+        float[] b = OnnxEdits.floatValues(original);
         ByteBuffer raw = ByteBuffer.allocate(4 * b.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < b.length; i++) {
             double q = Math.rint(b[i] / deq[deq.length == 1 ? 0 : i]);

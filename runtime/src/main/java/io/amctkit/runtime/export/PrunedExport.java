@@ -1,6 +1,5 @@
 package io.amctkit.runtime.export;
 
-import com.google.protobuf.ByteString;
 import io.amctkit.runtime.model.ModelLayer;
 import io.amctkit.runtime.model.onnx.OnnxModel;
 import io.amctkit.runtime.onnx.proto.GraphProto;
@@ -10,8 +9,6 @@ import io.amctkit.runtime.onnx.proto.TensorProto;
 import io.amctkit.runtime.session.LayerReport;
 import io.amctkit.runtime.session.SessionResult;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,7 +48,7 @@ public final class PrunedExport {
 
     private PrunedExport(GraphProto graph) {
         this.graph = graph;
-        this.constants = FakeQuantExport.constants(graph);
+        this.constants = OnnxEdits.constants(graph);
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto n = graph.getNode(i);
             for (String out : n.getOutputList()) {
@@ -77,9 +74,13 @@ public final class PrunedExport {
 
     public static Result of(OnnxModel model, SessionResult session) {
         PrunedExport e = new PrunedExport(model.proto().getGraph());
-        Map<String, Integer> nodeOf = new HashMap<>();
+        Map<String, Integer> nodeOf = new HashMap<>();   // layer name -> its top-level node
         for (int i = 0; i < e.graph.getNodeCount(); i++) {
-            nodeOf.put(FakeQuantExport.label(e.graph.getNode(i)), i);
+            int index = i;
+            NodeProto n = e.graph.getNode(i);
+            if (n.getOutputCount() > 0) {
+                model.layerProducing(n.getOutput(0)).ifPresent(l -> nodeOf.put(l.name(), index));
+            }
         }
         Map<Integer, Cut> cuts = new LinkedHashMap<>();
         Set<String> touched = new HashSet<>();
@@ -91,7 +92,7 @@ public final class PrunedExport {
                 continue;
             }
             ModelLayer layer = model.layer(r.name()).orElseThrow();
-            Integer node = nodeOf.get(layer.origin());
+            Integer node = nodeOf.get(layer.name());
             if (node == null || !e.graph.getNode(node).getOpType().equals("Conv") || layer.groups().orElse(1) != 1) {
                 kept.add(r.name() + ": only top-level, ungrouped Conv layers lose their filters in the export");
                 continue;
@@ -291,13 +292,13 @@ public final class PrunedExport {
                 nodes.add(n);
             }
         }
-        return FakeQuantExport.rebuild(graph, nodes, replaced, List.of()).toBuilder().clearValueInfo().build();
+        return OnnxEdits.rebuild(graph, nodes, replaced, List.of()).toBuilder().clearValueInfo().build();
     }
 
     /** A float32 tensor without the given indices along {@code axis}. */
     static TensorProto without(TensorProto t, int axis, int[] drop) {
         long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-        float[] v = FakeQuantExport.biasValues(t);
+        float[] v = OnnxEdits.floatValues(t);
         Set<Integer> gone = new HashSet<>();
         for (int d : drop) {
             gone.add(d);
@@ -315,18 +316,6 @@ public final class PrunedExport {
             }
         }
         shape[axis] -= drop.length;
-        TensorProto.Builder b = t.toBuilder().clearDims().clearFloatData().clearRawData().setDataType(1);
-        for (long d : shape) {
-            b.addDims(d);
-        }
-        ByteBuffer raw = ByteBuffer.allocate(4 * out.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : out) {
-            raw.putFloat(f);
-        }
-        return b.setRawData(ByteString.copyFrom(raw.array())).build();
-    }
-
-    private static float[] values(TensorProto t) {
-        return FakeQuantExport.biasValues(t);
+        return OnnxEdits.floats(t.getName(), out, shape);
     }
 }

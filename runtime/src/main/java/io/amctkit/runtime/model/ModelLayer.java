@@ -65,12 +65,6 @@ public record ModelLayer(String name, String type, String naming, String evidenc
         return new Layer(name, type, inChannels, outChannels, groups, inputSize, hiddenSize);
     }
 
-    /** A copy with another type, e.g. from a manifest. */
-    public ModelLayer withType(String newType, String why) {
-        return new ModelLayer(name, newType, naming, why, origin, weights, weightTransposed, inChannels, outChannels,
-                groups, kernel, inputSize, hiddenSize, producers, consumers, reluInput);
-    }
-
     /** A copy with the graph facts filled in. */
     public ModelLayer withGraph(List<String> newProducers, List<String> newConsumers, Optional<Boolean> relu) {
         return new ModelLayer(name, type, naming, evidence, origin, weights, weightTransposed, inChannels, outChannels,

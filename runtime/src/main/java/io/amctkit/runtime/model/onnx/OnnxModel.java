@@ -47,6 +47,8 @@ public final class OnnxModel implements Model {
     private final List<Coupling> couplings;
     private final List<String> notes;
     private final Map<String, String> inputTensors = new HashMap<>();
+    private final Map<String, String> layerByOutput = new HashMap<>();
+    private final Map<String, ModelLayer> layersByName = new HashMap<>();
     private final java.util.Set<String> topLevelTensors = new java.util.HashSet<>();
 
     private OnnxModel(Path source, ModelProto proto) {
@@ -85,11 +87,15 @@ public final class OnnxModel implements Model {
             if (node.getInputCount() > 0) {
                 inputTensors.put(l.name(), node.getInput(0));
             }
+            if (node.getOutputCount() > 0) {
+                layerByOutput.put(node.getOutput(0), l.name());
+            }
         }
         proto.getGraph().getNodeList().forEach(n -> topLevelTensors.addAll(n.getOutputList()));
         proto.getGraph().getInputList().forEach(v -> topLevelTensors.add(v.getName()));
         OnnxGraph graph = new OnnxGraph(g, constants.keySet(), byNode);
         this.layers = graph.withFacts();
+        layers.forEach(l -> layersByName.put(l.name(), l));
         this.couplings = graph.couplings();
         this.unsupported = List.copyOf(skipped);
         this.notes = List.copyOf(notes);
@@ -131,6 +137,11 @@ public final class OnnxModel implements Model {
      */
     public Optional<String> observableInput(String layerName) {
         return Optional.ofNullable(inputTensors.get(layerName)).filter(topLevelTensors::contains);
+    }
+
+    /** The layer whose node produces {@code tensor} (its first output): how exports find a node's layer. */
+    public Optional<ModelLayer> layerProducing(String tensor) {
+        return Optional.ofNullable(layerByOutput.get(tensor)).map(layersByName::get);
     }
 
     /** The parsed protobuf (for exports). */
