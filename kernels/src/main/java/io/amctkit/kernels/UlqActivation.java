@@ -40,6 +40,15 @@ public final class UlqActivation {
         return new float[]{cmax, cmin};
     }
 
+    /** The scale and offset the forward uses for {@code state} (asymmetric, as the real pipeline): scale_d and offset_d. */
+    public static ScaleOffset factors(ClipState state, int bits, boolean fixedMin) {
+        return factors(effectiveClips(state, fixedMin), true, bits);
+    }
+
+    private static ScaleOffset factors(float[] clips, boolean asymmetric, int bits) {
+        return ScaleOffset.calculate(new float[]{clips[0]}, new float[]{clips[1]}, asymmetric, bits);
+    }
+
     /** The real pipeline's forward: asymmetric. */
     public static Forward forward(INDArray input, ClipState state, int bits, boolean fixedMin, Parallel parallel) {
         return forward(input, state, bits, fixedMin, true, parallel);
@@ -57,7 +66,7 @@ public final class UlqActivation {
         FloatBuffer in = Tensors.floats(x);
         FloatBuffer o = Tensors.floats(Tensors.requireOutput(out, x, "the ULQ output"));
         float[] clips = effectiveClips(state, fixedMin);
-        ScaleOffset f = ScaleOffset.calculate(new float[]{clips[0]}, new float[]{clips[1]}, asymmetric, bits);
+        ScaleOffset f = factors(clips, asymmetric, bits);
         parallel.forRange(in.limit(), (from, to) -> {
             int bad = FakeQuant.apply(in, o, from, to, f, in.limit(), bits);
             if (bad >= 0) {

@@ -175,10 +175,8 @@ public final class Calibration {
                 clipMin = q.clipMin().get();
             }
             boolean fixedMin = q.fixedMin().orElse(model.layer(layer).flatMap(ModelLayer::reluInput).orElse(false));
-            // ULQ's factors for this clip range: one forward on a single value gives them
-            UlqActivation.Forward probe = UlqActivation.forward(Nd4j.create(new float[]{0f}, new long[]{1}, 'c'),
-                    ClipState.of(clipMax, clipMin), bits, fixedMin, io.amctkit.kernels.Parallel.sequential());
-            out.put(layer, new Clip(layer, e.getValue(), clipMax, clipMin, fixedMin, probe.scale(), probe.offset(), bits, fromIfmr));
+            io.amctkit.kernels.ScaleOffset f = UlqActivation.factors(ClipState.of(clipMax, clipMin), bits, fixedMin);
+            out.put(layer, new Clip(layer, e.getValue(), clipMax, clipMin, fixedMin, f.scale(0), f.offset(0), bits, fromIfmr));
         }
         return out;
     }

@@ -77,8 +77,7 @@ public final class Session {
         Optional<PrunePlan> p = plan == null ? Optional.empty() : plan.prune().filter(PrunePlan::enabled);
         long params = layer.weight().elements();
         long macs = macsPerPosition(layer);
-        int filters = (int) layer.weightShape()[layer.type().startsWith("ConvTranspose") ? 1 : 0]
-                * (layer.type().startsWith("ConvTranspose") ? layer.groups().orElse(1) : 1);
+        int filters = layer.outChannels().orElse((int) layer.weightShape()[0]);
         List<String> notes = new ArrayList<>(plan == null ? List.of() : plan.quirks());
         if (q.isEmpty() && p.isEmpty()) {
             return new LayerReport(layer.name(), layer.type(), false, "", 0, false, Double.NaN, Double.NaN, Optional.empty(),
@@ -192,10 +191,9 @@ public final class Session {
             return Optional.empty();
         }
         boolean fixedMin = plan.fixedMin().orElse(layer.reluInput().orElse(false));
-        float max = plan.clipMax().get();
-        float min = fixedMin ? 0f : plan.clipMin().get();
         int bits = bits(plan.activationType());
-        io.amctkit.kernels.ScaleOffset f = io.amctkit.kernels.ScaleOffset.calculate(new float[]{max}, new float[]{min}, true, bits);
+        io.amctkit.kernels.ScaleOffset f = io.amctkit.kernels.UlqActivation.factors(
+                io.amctkit.kernels.ClipState.of(plan.clipMax().get(), plan.clipMin().get()), bits, fixedMin);
         return Optional.of(new LayerArtifacts.ActivationFactors(f.scale(0), f.offset(0), bits));
     }
 
