@@ -2,8 +2,6 @@ package io.amctkit.kernels.ascend;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.LongByReference;
-import com.sun.jna.ptr.PointerByReference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -27,7 +25,6 @@ final class DeviceFakeQuant {
         long qmin = -(1L << (bits - 1));
         long qmax = (1L << (bits - 1)) - 1;
         try (DeviceScope scope = new DeviceScope(cann)) {
-            Pointer stream = scope.stream();
             Pointer x = scope.malloc(4 * n);
             Pointer scale = scope.malloc(4L * c);
             Pointer zero = scope.malloc(4L * c);
@@ -45,21 +42,15 @@ final class DeviceFakeQuant {
             Pointer tz = scope.tensor(new long[]{c}, OpApi.INT32, zero);
             Pointer to = scope.tensor(shape, OpApi.FLOAT, out);
             Pointer tm = scope.tensor(shape, OpApi.BOOL, mask);
-            LongByReference workspace = new LongByReference();
-            PointerByReference executor = new PointerByReference();
-            String op = c > 1 ? "aclnnFakeQuantPerChannelAffineCachemask" : "aclnnFakeQuantPerTensorAffineCachemask";
-            int status = c > 1
-                    ? cann.ops().aclnnFakeQuantPerChannelAffineCachemaskGetWorkspaceSize(tx, ts, tz, 0, qmin, qmax, to, tm, workspace, executor)
-                    : cann.ops().aclnnFakeQuantPerTensorAffineCachemaskGetWorkspaceSize(tx, ts, tz, 1f, qmin, qmax, to, tm, workspace, executor);
-            DeviceScope.check(op + "GetWorkspaceSize", status);
-            Runnable pending = scope.pendingExecutor(executor.getValue());
-            Pointer ws = workspace.getValue() > 0 ? scope.malloc(workspace.getValue()) : null;
-            scope.launched(pending);
-            status = c > 1
-                    ? cann.ops().aclnnFakeQuantPerChannelAffineCachemask(ws, workspace.getValue(), executor.getValue(), stream)
-                    : cann.ops().aclnnFakeQuantPerTensorAffineCachemask(ws, workspace.getValue(), executor.getValue(), stream);
-            DeviceScope.check(op, status);
-            DeviceScope.check("aclrtSynchronizeStream", cann.acl().aclrtSynchronizeStream(stream));
+            if (c > 1) {
+                scope.run("aclnnFakeQuantPerChannelAffineCachemask",
+                        (ws, ex) -> cann.ops().aclnnFakeQuantPerChannelAffineCachemaskGetWorkspaceSize(tx, ts, tz, 0, qmin, qmax, to, tm, ws, ex),
+                        cann.ops()::aclnnFakeQuantPerChannelAffineCachemask);
+            } else {
+                scope.run("aclnnFakeQuantPerTensorAffineCachemask",
+                        (ws, ex) -> cann.ops().aclnnFakeQuantPerTensorAffineCachemaskGetWorkspaceSize(tx, ts, tz, 1f, qmin, qmax, to, tm, ws, ex),
+                        cann.ops()::aclnnFakeQuantPerTensorAffineCachemask);
+            }
             scope.toHost(host(target), out, 4 * n);
         }
     }

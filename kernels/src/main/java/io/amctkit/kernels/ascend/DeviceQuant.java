@@ -2,8 +2,6 @@ package io.amctkit.kernels.ascend;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.LongByReference;
-import com.sun.jna.ptr.PointerByReference;
 import io.amctkit.kernels.DeployQuant;
 import io.amctkit.kernels.Tensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,7 +23,6 @@ final class DeviceQuant {
         long n = x.length();
         long[] shape = x.shape().length == 0 ? new long[]{1} : x.shape();
         try (DeviceScope scope = new DeviceScope(cann)) {
-            Pointer stream = scope.stream();
             Pointer dx = scope.malloc(4 * n);
             Pointer dscale = scope.malloc(4);
             Pointer doffset = scope.malloc(4);
@@ -41,15 +38,8 @@ final class DeviceQuant {
             Pointer ts = scope.tensor(new long[]{1}, OpApi.FLOAT, dscale);
             Pointer to = scope.tensor(new long[]{1}, OpApi.FLOAT, doffset);
             Pointer ty = scope.tensor(shape, OpApi.INT8, dy);
-            LongByReference workspace = new LongByReference();
-            PointerByReference executor = new PointerByReference();
-            DeviceScope.check("aclnnAscendQuantV3GetWorkspaceSize", cann.ops().aclnnAscendQuantV3GetWorkspaceSize(
-                    tx, ts, to, false, "round", OpApi.INT8, -1, ty, workspace, executor));
-            Runnable pending = scope.pendingExecutor(executor.getValue());
-            Pointer ws = workspace.getValue() > 0 ? scope.malloc(workspace.getValue()) : null;
-            scope.launched(pending);
-            DeviceScope.check("aclnnAscendQuantV3", cann.ops().aclnnAscendQuantV3(ws, workspace.getValue(), executor.getValue(), stream));
-            DeviceScope.check("aclrtSynchronizeStream", cann.acl().aclrtSynchronizeStream(stream));
+            scope.run("aclnnAscendQuantV3", (ws, ex) -> cann.ops().aclnnAscendQuantV3GetWorkspaceSize(
+                    tx, ts, to, false, "round", OpApi.INT8, -1, ty, ws, ex), cann.ops()::aclnnAscendQuantV3);
             Memory y = new Memory(n);
             scope.toHost(y, dy, n);
             INDArray out = Tensors.newFloat32(x.shape());

@@ -1,6 +1,7 @@
 package io.amctkit.kernels.ascend;
 
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import io.amctkit.kernels.KernelException;
 
@@ -71,15 +72,34 @@ final class DeviceScope implements AutoCloseable {
         return t;
     }
 
-    /** Registers an executor until it is launched (the launch consumes it). */
-    Runnable pendingExecutor(Pointer executor) {
-        Runnable destroy = () -> cann.ops().aclDestroyAclOpExecutor(executor);
-        release.push(destroy);
-        return destroy;
+    /** An aclnn operator's first phase: fills the workspace size and the executor, returns a status. */
+    @FunctionalInterface
+    interface Prepare {
+        int run(LongByReference workspaceSize, PointerByReference executor);
     }
 
-    void launched(Runnable pending) {
-        release.remove(pending);
+    /** An aclnn operator's second phase: (workspace, size, executor, stream) → status. */
+    @FunctionalInterface
+    interface Launch {
+        int run(Pointer workspace, long workspaceSize, Pointer executor, Pointer stream);
+    }
+
+    /**
+     * Runs a two-phase aclnn operator on this scope's stream and waits for it: workspace size and executor, the
+     * workspace, the launch (which consumes the executor; until then it is released with the scope), the sync.
+     */
+    void run(String op, Prepare prepare, Launch launch) {
+        Pointer stream = stream();   // before the executor exists, so a failing stream cannot strand it
+        LongByReference workspace = new LongByReference();
+        PointerByReference executor = new PointerByReference();
+        check(op + "GetWorkspaceSize", prepare.run(workspace, executor));
+        Pointer created = executor.getValue();
+        Runnable destroy = () -> cann.ops().aclDestroyAclOpExecutor(created);
+        release.push(destroy);
+        Pointer ws = workspace.getValue() > 0 ? malloc(workspace.getValue()) : null;
+        release.remove(destroy);
+        check(op, launch.run(ws, workspace.getValue(), created, stream));
+        check("aclrtSynchronizeStream", cann.acl().aclrtSynchronizeStream(stream));
     }
 
     @Override
