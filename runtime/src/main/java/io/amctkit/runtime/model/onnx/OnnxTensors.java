@@ -31,6 +31,8 @@ final class OnnxTensors {
 
     private final Path file;
     private final Path folder;
+    /** External-data locations checked when the model opened, reused when a weight is read. */
+    private final java.util.Map<String, External> externals = new java.util.HashMap<>();
 
     OnnxTensors(Path file) {
         this.file = file;
@@ -140,7 +142,18 @@ final class OnnxTensors {
     private record External(Path path, long offset, long length) {
     }
 
+    /** The tensor's external data, resolved and checked once per tensor. */
     private External external(String name, TensorProto t) {
+        External known = externals.get(name);
+        if (known != null) {
+            return known;
+        }
+        External e = locate(name, t);
+        externals.put(name, e);
+        return e;
+    }
+
+    private External locate(String name, TensorProto t) {
         String location = null;
         long offset = 0;
         long length = -1;
