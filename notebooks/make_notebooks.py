@@ -90,8 +90,7 @@ RetrainConfig cfg = RetrainConfig.parse("ifmr.cfg",
     "retrain_weight_quant_config { arq_retrain { channel_wise: false } }\\n");
 Kernels kernels = Backends.select().kernels(2);
 SessionResult session = Session.of(minilm, cfg, QUANT).run(kernels, ProgressBar.on(System.out));
-session = session.withCalibration(Calibration.run((io.amctkit.runtime.model.onnx.OnnxModel) minilm, session.resolution(),
-    SampleSource.generated(Calibration.vocabulary((io.amctkit.runtime.model.onnx.OnnxModel) minilm), 1), 4, kernels));
+session = Calibration.calibrate(minilm, session, Optional.empty(), 4, 1, kernels);
 session
 """),
 ("code", "ReportPlots.sqnr(session).get()"),
@@ -139,8 +138,7 @@ Model detector = Models.open(ModelZoo.standard().resolve("zoo:paddleocr-det"));
 Kernels kernels = Backends.select().kernels(2);
 RetrainConfig cfg = SeedsForModel.of(detector).configs().get("compressed2");
 SessionResult session = Session.of(detector, cfg, COMPRESSED).run(kernels, Session.Progress.NONE);
-session = session.withCalibration(Calibration.run((io.amctkit.runtime.model.onnx.OnnxModel) detector, session.resolution(),
-    SampleSource.generated(1, 1), 2, kernels));
+session = Calibration.calibrate(detector, session, Optional.empty(), 2, 1, kernels);
 session
 """),
 ("code", """

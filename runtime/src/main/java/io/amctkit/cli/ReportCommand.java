@@ -97,17 +97,9 @@ final class ReportCommand implements Callable<Integer> {
             io.amctkit.runtime.session.ProgressBar bar = new io.amctkit.runtime.session.ProgressBar(err, System.console() != null);
             SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
             bar.finish();
-            if (result.accepted() && samples > 0 && m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx
-                    && result.layers().stream().anyMatch(io.amctkit.runtime.session.LayerReport::quantized)) {
-                io.amctkit.runtime.calibration.SampleSource source = inputs != null
-                        ? io.amctkit.runtime.calibration.FileSamples.source(inputs)
-                        : io.amctkit.runtime.calibration.SampleSource.generated(
-                                io.amctkit.runtime.calibration.Calibration.vocabulary(onnx), sampleSeed);
-                io.amctkit.runtime.calibration.Calibration.Result calibration = io.amctkit.runtime.calibration.Calibration.run(
-                        onnx, result.resolution(), source, samples, kernels);
-                calibration.notes().forEach(n -> err.println("amctkit: " + n));
-                result = result.withCalibration(calibration);
-            }
+            result = io.amctkit.runtime.calibration.Calibration.calibrate(m, result, java.util.Optional.ofNullable(inputs),
+                    samples, sampleSeed, kernels);
+            result.calibration().ifPresent(c -> c.notes().forEach(n -> err.println("amctkit: " + n)));
             for (Diagnostic d : result.resolution().diagnostics()) {
                 err.println(d.format(cfgName));
             }

@@ -55,7 +55,23 @@ public final class Calibration {
     private Calibration() {
     }
 
-    /** Calibrates the quantized layers of {@code model} under {@code resolution} on {@code samples} generated inputs. */
+    /**
+     * The session with its activations calibrated, when that applies: an ONNX model, a config AMCT accepts with
+     * quantized layers, and {@code samples} &gt; 0. Samples come from {@code inputs} (see {@link FileSamples}) or are
+     * generated with {@code seed} (token ids below the model's vocabulary, {@link #vocabulary}).
+     */
+    public static io.amctkit.runtime.session.SessionResult calibrate(io.amctkit.runtime.model.Model model,
+            io.amctkit.runtime.session.SessionResult result, Optional<java.nio.file.Path> inputs, int samples, long seed,
+            Kernels kernels) {
+        if (!(model instanceof OnnxModel onnx) || !result.accepted() || samples <= 0
+                || result.layers().stream().noneMatch(io.amctkit.runtime.session.LayerReport::quantized)) {
+            return result;
+        }
+        SampleSource source = inputs.isPresent() ? FileSamples.source(inputs.get()) : SampleSource.generated(vocabulary(onnx), seed);
+        return result.withCalibration(run(onnx, result.resolution(), source, samples, kernels));
+    }
+
+    /** Calibrates the quantized layers of {@code model} under {@code resolution} on {@code samples} inputs from {@code source}. */
     public static Result run(OnnxModel model, Resolution resolution, SampleSource source, int samples, Kernels kernels) {
         Map<String, String> tensorOf = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
