@@ -1,284 +1,128 @@
 package io.amctkit.runtime.export;
 
-import io.amctkit.runtime.model.ModelLayer;
 import io.amctkit.runtime.model.onnx.OnnxModel;
+import io.amctkit.runtime.onnx.proto.AttributeProto;
 import io.amctkit.runtime.onnx.proto.GraphProto;
 import io.amctkit.runtime.onnx.proto.ModelProto;
 import io.amctkit.runtime.onnx.proto.NodeProto;
 import io.amctkit.runtime.onnx.proto.TensorProto;
-import io.amctkit.runtime.session.LayerReport;
+import io.amctkit.runtime.prune.FilterPruneRecord;
+import io.amctkit.runtime.prune.FilterPruning;
+import io.amctkit.runtime.prune.PruneEntry;
 import io.amctkit.runtime.session.SessionResult;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * The filter-pruned model with the removed channels physically gone: each pruned Conv loses its filters (weight rows
- * and bias), and the removal follows the channels through the graph — per-channel constants, BatchNormalization,
- * activations and pooling shrink with them, depthwise convolutions lose the same channels (and their group count),
- * ordinary convolutions lose the matching input channels, and a tensor the pruned channels meet in an Add or Mul must
- * lose them too, so its producer is pruned alike (AMCT prunes coupled producers with the first producer's choice).
- * Where the channels would reach a graph output, a Concat, a reshape or a matrix product, that layer is kept whole and
- * listed, so the model's inputs and outputs keep their shapes.
+ * The filter-pruned model as AMCT's {@code RegularModelPruner} leaves it, in ONNX: every producer of AMCT's records
+ * loses its pruned filters (Conv weight rows and bias, a Linear's output features and bias), every consumer the
+ * matching inputs (Conv and Linear weight columns, grouped convolutions per group, BatchNormalization's four
+ * parameters, depthwise convolutions their channels and groups). Records come from {@link FilterPruning}, so the
+ * file, {@code record.txt} and the report agree. No model is written when AMCT's own pruned model would compute
+ * something else (its Concat-offset and MatMul-input bugs); the result says why.
  */
 public final class PrunedExport {
 
-    /** The pruned model, the layers whose filters were removed, and the ones kept whole with why. */
-    public record Result(ModelProto model, List<String> pruned, List<String> keptWhole) {
+    /**
+     * The pruned model (empty when refused), the layers that lost filters, the layers the config prunes that keep
+     * them with why, and why no model was written (empty when one was).
+     */
+    public record Result(Optional<ModelProto> model, List<String> pruned, List<String> keptWhole, List<String> refused) {
+        public Result {
+            pruned = List.copyOf(pruned);
+            keptWhole = List.copyOf(keptWhole);
+            refused = List.copyOf(refused);
+        }
     }
-
-    static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Clip", "Elu",
-            "Selu", "Softplus", "Identity", "Dropout", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize",
-            "Upsample", "Cast", "Pad", "Erf", "Gelu");
-    static final Set<String> BINARY = Set.of("Add", "Mul", "Sub", "Div");
 
     private final GraphProto graph;
     private final Map<String, TensorProto> constants;
-    private final Map<String, Integer> producer = new HashMap<>();
-    private final Map<String, List<Integer>> consumers = new HashMap<>();
-    private final Set<String> graphOutputs = new HashSet<>();
+    private final Map<String, Integer> nodeByName = new HashMap<>();
 
-    private PrunedExport(GraphProto graph) {
-        this.graph = graph;
+    private PrunedExport(OnnxModel model, FilterPruning pruning) {
+        this.graph = model.proto().getGraph();
         this.constants = OnnxEdits.constants(graph);
-        for (int i = 0; i < graph.getNodeCount(); i++) {
-            NodeProto n = graph.getNode(i);
-            for (String out : n.getOutputList()) {
-                producer.put(out, i);
-            }
-            for (String in : n.getInputList()) {
-                consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(i);
-            }
-        }
-        graph.getOutputList().forEach(o -> graphOutputs.add(o.getName()));
-    }
-
-    /** One planned change: what to cut from which node. */
-    private record Cut(int node, String kind, int[] channels) {
-    }
-
-    /** A failed plan. */
-    private static final class Refused extends Exception {
-        Refused(String why) {
-            super(why, null, false, false);
-        }
+        pruning.nodeIndices().forEach(nodeByName::put);
     }
 
     public static Result of(OnnxModel model, SessionResult session) {
-        PrunedExport e = new PrunedExport(model.proto().getGraph());
-        Map<String, Integer> nodeOf = new HashMap<>();   // layer name -> its top-level node
-        for (int i = 0; i < e.graph.getNodeCount(); i++) {
-            int index = i;
-            NodeProto n = e.graph.getNode(i);
-            if (n.getOutputCount() > 0) {
-                model.layerProducing(n.getOutput(0)).ifPresent(l -> nodeOf.put(l.name(), index));
-            }
-        }
-        Map<Integer, Cut> cuts = new LinkedHashMap<>();
-        Set<String> touched = new HashSet<>();
-        List<String> pruned = new ArrayList<>();
+        FilterPruning pruning = session.filterPruning();
         List<String> kept = new ArrayList<>();
-        for (LayerReport r : session.layers()) {
-            int[] filters = r.artifacts().prunedFilters();
-            if (!r.pruneKind().equals("filter") || filters.length == 0) {
+        pruning.keptWhole().forEach((layer, why) -> kept.add(layer + ": " + why));
+        Set<String> pruned = new LinkedHashSet<>();
+        pruning.records().stream().filter(FilterPruneRecord::prunes).forEach(r -> pruned.addAll(r.producerNames()));
+        if (!pruning.exportBlockers().isEmpty()) {
+            return new Result(Optional.empty(), List.copyOf(pruned), kept, pruning.exportBlockers());
+        }
+        if (pruned.isEmpty()) {
+            return new Result(Optional.empty(), List.of(), kept, List.of("AMCT prunes no filter of this model"));
+        }
+        PrunedExport e = new PrunedExport(model, pruning);
+        return new Result(Optional.of(model.proto().toBuilder().setGraph(e.apply(pruning)).build()), List.copyOf(pruned), kept, List.of());
+    }
+
+    /** Removes, per node, the union of its records' indices in original coordinates (AMCT prunes record by record). */
+    private GraphProto apply(FilterPruning pruning) {
+        Map<Integer, TreeSet<Integer>> outputs = new HashMap<>();
+        Map<Integer, TreeSet<Integer>> inputs = new HashMap<>();
+        for (FilterPruneRecord r : pruning.records()) {
+            if (!r.prunes()) {
                 continue;
             }
-            ModelLayer layer = model.layer(r.name()).orElseThrow();
-            Integer node = nodeOf.get(layer.name());
-            if (node == null || !e.graph.getNode(node).getOpType().equals("Conv") || layer.groups().orElse(1) != 1) {
-                kept.add(r.name() + ": only top-level, ungrouped Conv layers lose their filters in the export");
-                continue;
+            for (PruneEntry p : r.producers()) {
+                add(outputs, p);
             }
-            try {
-                Map<String, int[]> removed = new HashMap<>();
-                Map<Integer, Cut> planned = new LinkedHashMap<>();
-                e.require(e.graph.getNode(node).getOutput(0), filters, removed, planned);
-                if (removed.keySet().stream().anyMatch(touched::contains)) {
-                    throw new Refused("its channels meet those of a layer pruned before it");
-                }
-                touched.addAll(removed.keySet());
-                cuts.putAll(planned);
-                pruned.add(r.name());
-            } catch (Refused why) {
-                kept.add(r.name() + ": " + why.getMessage());
-            }
-        }
-        return new Result(model.proto().toBuilder().setGraph(e.apply(cuts)).build(), pruned, kept);
-    }
-
-    /** Tensor {@code t} must lose {@code channels} (axis 1): fix its producer and every consumer. */
-    private void require(String t, int[] channels, Map<String, int[]> removed, Map<Integer, Cut> cuts) throws Refused {
-        Deque<String> work = new ArrayDeque<>();
-        if (!mark(t, channels, removed)) {
-            return;
-        }
-        work.add(t);
-        while (!work.isEmpty()) {
-            String x = work.poll();
-            if (graphOutputs.contains(x)) {
-                throw new Refused("the channels reach the model output " + x);
-            }
-            // producer side
-            Integer p = producer.get(x);
-            if (p == null) {
-                throw new Refused("the channels reach the model input " + x);
-            }
-            NodeProto pn = graph.getNode(p);
-            String op = pn.getOpType();
-            if (op.equals("Conv")) {
-                int groups = group(pn);
-                if (groups == 1) {
-                    cut(cuts, new Cut(p, "out", channels));
-                } else if (groups == outChannels(pn)) {
-                    cut(cuts, new Cut(p, "depthwise", channels));
-                    enqueue(pn.getInput(0), channels, removed, work);
-                } else {
-                    throw new Refused("a grouped convolution " + pn.getName() + " carries the channels");
-                }
-            } else if (op.equals("BatchNormalization")) {
-                cut(cuts, new Cut(p, "bn", channels));
-                enqueue(pn.getInput(0), channels, removed, work);
-            } else if (UNARY.contains(op)) {
-                enqueue(pn.getInput(0), channels, removed, work);
-            } else if (BINARY.contains(op)) {
-                for (int i = 0; i < 2; i++) {
-                    String in = pn.getInput(i);
-                    if (constants.containsKey(in)) {
-                        cut(cuts, new Cut(p, "const" + i, channels));
-                    } else {
-                        enqueue(in, channels, removed, work);
-                    }
-                }
-            } else {
-                throw new Refused(op + " node " + pn.getName() + " produces the channels");
-            }
-            // consumer side
-            for (int c : consumers.getOrDefault(x, List.of())) {
-                NodeProto cn = graph.getNode(c);
-                String cop = cn.getOpType();
-                if (cop.equals("Conv") && cn.getInput(0).equals(x)) {
-                    int groups = group(cn);
-                    if (groups == 1) {
-                        cut(cuts, new Cut(c, "in", channels));
-                    } else if (groups == outChannels(cn)) {
-                        cut(cuts, new Cut(c, "depthwise", channels));
-                        enqueue(cn.getOutput(0), channels, removed, work);
-                    } else {
-                        throw new Refused("a grouped convolution " + cn.getName() + " reads the channels");
-                    }
-                } else if (cop.equals("BatchNormalization") && cn.getInput(0).equals(x)) {
-                    cut(cuts, new Cut(c, "bn", channels));
-                    enqueue(cn.getOutput(0), channels, removed, work);
-                } else if (UNARY.contains(cop) && cn.getInput(0).equals(x)) {
-                    enqueue(cn.getOutput(0), channels, removed, work);
-                } else if (BINARY.contains(cop)) {
-                    for (int i = 0; i < 2; i++) {
-                        String in = cn.getInput(i);
-                        if (constants.containsKey(in)) {
-                            cut(cuts, new Cut(c, "const" + i, channels));
-                        } else if (!in.equals(x)) {
-                            enqueue(in, channels, removed, work);
-                        }
-                    }
-                    enqueue(cn.getOutput(0), channels, removed, work);
-                } else {
-                    throw new Refused("the channels reach " + cop + " node " + cn.getName());
+            for (PruneEntry c : r.consumers()) {
+                if (!c.type().equals("Add") && !c.type().equals("Concat")) {
+                    add(inputs, c);
                 }
             }
         }
-    }
-
-    private void enqueue(String t, int[] channels, Map<String, int[]> removed, Deque<String> work) throws Refused {
-        if (mark(t, channels, removed)) {
-            work.add(t);
-        }
-    }
-
-    /** Records that {@code t} loses {@code channels}; false if it already does; refuses a different set. */
-    private static boolean mark(String t, int[] channels, Map<String, int[]> removed) throws Refused {
-        int[] before = removed.putIfAbsent(t, channels);
-        if (before == null) {
-            return true;
-        }
-        if (!Arrays.equals(before, channels)) {
-            throw new Refused("tensor " + t + " would lose two different channel sets");
-        }
-        return false;
-    }
-
-    private static void cut(Map<Integer, Cut> cuts, Cut cut) throws Refused {
-        Cut before = cuts.putIfAbsent(cut.node() * 8 + kindIndex(cut.kind()), cut);
-        if (before != null && !Arrays.equals(before.channels(), cut.channels())) {
-            throw new Refused("node " + cut.node() + " would be cut twice");
-        }
-    }
-
-    private static int kindIndex(String kind) {
-        return List.of("out", "in", "depthwise", "bn", "const0", "const1").indexOf(kind);
-    }
-
-    private static int group(NodeProto n) {
-        return n.getAttributeList().stream().filter(a -> a.getName().equals("group")).mapToInt(a -> (int) a.getI()).findFirst().orElse(1);
-    }
-
-    private int outChannels(NodeProto conv) {
-        TensorProto w = constants.get(conv.getInput(1));
-        return w == null ? -1 : (int) w.getDims(0);
-    }
-
-    /** Applies the cuts: shrunk weights, biases, BN parameters and per-channel constants; depthwise group counts. */
-    private GraphProto apply(Map<Integer, Cut> cuts) {
         Map<String, TensorProto> replaced = new HashMap<>();
         Map<Integer, Integer> newGroups = new HashMap<>();
-        Map<String, int[]> weightRows = new HashMap<>();
-        Map<String, int[]> weightCols = new HashMap<>();
-        for (Cut c : cuts.values()) {
-            NodeProto n = graph.getNode(c.node());
-            switch (c.kind()) {
-                case "out" -> {
-                    weightRows.put(n.getInput(1), c.channels());
-                    if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
-                        replaced.put(n.getInput(2), without(constants.get(n.getInput(2)), 0, c.channels()));
+        Set<Integer> touched = new HashSet<>(outputs.keySet());
+        touched.addAll(inputs.keySet());
+        for (int i : touched) {
+            NodeProto n = graph.getNode(i);
+            int[] out = ints(outputs.get(i));
+            int[] in = ints(inputs.get(i));
+            switch (n.getOpType()) {
+                case "Conv" -> conv(i, n, out, in, replaced, newGroups);
+                case "Gemm" -> {
+                    boolean transB = attr(n, "transB", 0) != 0;
+                    cut(replaced, n.getInput(1), transB ? 0 : 1, out);
+                    cut(replaced, n.getInput(1), transB ? 1 : 0, in);
+                    if (out.length > 0 && n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+                        TensorProto c = current(replaced, n.getInput(2));
+                        if (c.getDimsCount() >= 1 && c.getDims(c.getDimsCount() - 1) > 1) {
+                            cut(replaced, n.getInput(2), c.getDimsCount() - 1, out);
+                        }
                     }
                 }
-                case "in" -> weightCols.put(n.getInput(1), c.channels());
-                case "depthwise" -> {
-                    weightRows.put(n.getInput(1), c.channels());
-                    if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
-                        replaced.put(n.getInput(2), without(constants.get(n.getInput(2)), 0, c.channels()));
-                    }
-                    newGroups.put(c.node(), group(n) - c.channels().length);
-                }
-                case "bn" -> {
-                    for (int i = 1; i <= 4; i++) {
-                        replaced.put(n.getInput(i), without(constants.get(n.getInput(i)), 0, c.channels()));
+                case "MatMul" -> {
+                    cut(replaced, n.getInput(1), 1, out);
+                    cut(replaced, n.getInput(1), 0, in);
+                    if (out.length > 0) {
+                        linearBias(n).ifPresent(b -> cut(replaced, b, 0, out));
                     }
                 }
-                default -> {
-                    String name = n.getInput(c.kind().equals("const0") ? 0 : 1);
-                    TensorProto t = constants.get(name);
-                    int axis = t.getDimsCount() - 3;   // [.., C, H, W] broadcasting against NCHW
-                    if (axis >= 0 && t.getDims(axis) > 1) {
-                        replaced.put(name, without(t, axis, c.channels()));
+                case "BatchNormalization" -> {
+                    for (int k = 1; k <= 4; k++) {
+                        cut(replaced, n.getInput(k), 0, in);
                     }
                 }
+                case "ConvTranspose" -> cut(replaced, n.getInput(1), 0, in);
+                default -> throw new IllegalStateException("AMCT's records name " + n.getOpType() + " node " + n.getName()
+                        + ", which has no weights to prune");
             }
-        }
-        for (Map.Entry<String, int[]> w : weightRows.entrySet()) {
-            TensorProto t = replaced.getOrDefault(w.getKey(), constants.get(w.getKey()));
-            replaced.put(w.getKey(), without(t, 0, w.getValue()));
-        }
-        for (Map.Entry<String, int[]> w : weightCols.entrySet()) {
-            TensorProto t = replaced.getOrDefault(w.getKey(), constants.get(w.getKey()));
-            replaced.put(w.getKey(), without(t, 1, w.getValue()));
         }
         List<NodeProto> nodes = new ArrayList<>();
         for (int i = 0; i < graph.getNodeCount(); i++) {
@@ -295,6 +139,113 @@ public final class PrunedExport {
         return OnnxEdits.rebuild(graph, nodes, replaced, List.of()).toBuilder().clearValueInfo().build();
     }
 
+    /** AMCT's {@code Conv2dModulePruneHelper}: rows for filters; columns for inputs (per group), or channels for depthwise. */
+    private void conv(int index, NodeProto n, int[] out, int[] in, Map<String, TensorProto> replaced, Map<Integer, Integer> newGroups) {
+        int groups = (int) attr(n, "group", 1);
+        TensorProto w = current(replaced, n.getInput(1));
+        int cin = (int) (w.getDims(1) * groups);
+        boolean depthwise = groups != 1 && groups == cin;
+        String bias = n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? n.getInput(2) : null;
+        if (depthwise && in.length > 0) {
+            cut(replaced, n.getInput(1), 0, in);
+            if (bias != null) {
+                cut(replaced, bias, 0, in);
+            }
+            newGroups.put(index, groups - in.length);
+        } else if (groups != 1 && in.length > 0) {
+            replaced.put(n.getInput(1), withoutGroupedInputs(current(replaced, n.getInput(1)), groups, in));
+        } else {
+            cut(replaced, n.getInput(1), 1, in);
+        }
+        cut(replaced, n.getInput(1), 0, out);
+        if (bias != null && out.length > 0) {
+            cut(replaced, bias, 0, out);
+        }
+    }
+
+    /** A grouped weight [Cout, Cin/g, k…] without the global input channels {@code drop} (each group loses its own). */
+    private static TensorProto withoutGroupedInputs(TensorProto w, int groups, int[] drop) {
+        long[] shape = w.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        float[] v = OnnxEdits.floatValues(w);
+        int cout = (int) shape[0];
+        int perGroupIn = (int) shape[1];
+        int perGroupOut = cout / groups;
+        long inner = v.length / ((long) cout * perGroupIn);
+        Set<Integer> gone = new HashSet<>();
+        for (int d : drop) {
+            gone.add(d);
+        }
+        int keptPerGroup = perGroupIn - drop.length / groups;
+        float[] out = new float[(int) ((long) cout * keptPerGroup * inner)];
+        int at = 0;
+        for (int o = 0; o < cout; o++) {
+            int g = o / perGroupOut;
+            for (int j = 0; j < perGroupIn; j++) {
+                if (gone.contains(g * perGroupIn + j)) {
+                    continue;
+                }
+                int from = (int) (((long) o * perGroupIn + j) * inner);
+                System.arraycopy(v, from, out, at, (int) inner);
+                at += (int) inner;
+            }
+        }
+        shape[1] = keptPerGroup;
+        return OnnxEdits.floats(w.getName(), out, shape);
+    }
+
+    /** The bias Add AMCT folds into a Linear exported as MatMul: its 1-D constant input. */
+    private Optional<String> linearBias(NodeProto matmul) {
+        String y = matmul.getOutput(0);
+        for (NodeProto n : graph.getNodeList()) {
+            if (n.getOpType().equals("Add") && n.getInputCount() == 2 && n.getInputList().contains(y)) {
+                String other = n.getInput(0).equals(y) ? n.getInput(1) : n.getInput(0);
+                TensorProto t = constants.get(other);
+                if (t != null && t.getDimsCount() == 1) {
+                    return Optional.of(other);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void add(Map<Integer, TreeSet<Integer>> cuts, PruneEntry e) {
+        Integer node = nodeByName.get(e.name());
+        if (node == null) {
+            throw new IllegalStateException("AMCT's record names " + e.name() + ", which is not a node of the model");
+        }
+        TreeSet<Integer> s = cuts.computeIfAbsent(node, k -> new TreeSet<>());
+        for (int i : e.pruneIndex()) {
+            s.add(i);
+        }
+    }
+
+    private TensorProto current(Map<String, TensorProto> replaced, String name) {
+        TensorProto t = replaced.getOrDefault(name, constants.get(name));
+        if (t == null) {
+            throw new IllegalStateException("tensor " + name + " is not a constant of the model");
+        }
+        return t;
+    }
+
+    private void cut(Map<String, TensorProto> replaced, String name, int axis, int[] drop) {
+        if (drop.length > 0) {
+            replaced.put(name, without(current(replaced, name), axis, drop));
+        }
+    }
+
+    private static int[] ints(TreeSet<Integer> s) {
+        return s == null ? new int[0] : s.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static long attr(NodeProto n, String name, long fallback) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getI();
+            }
+        }
+        return fallback;
+    }
+
     /** A float32 tensor without the given indices along {@code axis}. */
     static TensorProto without(TensorProto t, int axis, int[] drop) {
         long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
@@ -308,14 +259,14 @@ public final class PrunedExport {
             inner *= shape[d];
         }
         long channels = shape[axis];
-        float[] out = new float[(int) (v.length / channels * (channels - drop.length))];
+        float[] out = new float[(int) (v.length / channels * (channels - gone.size()))];
         int at = 0;
         for (int i = 0; i < v.length; i++) {
             if (!gone.contains((int) ((i / inner) % channels))) {
                 out[at++] = v[i];
             }
         }
-        shape[axis] -= drop.length;
+        shape[axis] -= gone.size();
         return OnnxEdits.floats(t.getName(), out, shape);
     }
 }

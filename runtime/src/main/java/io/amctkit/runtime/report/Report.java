@@ -69,17 +69,19 @@ public final class Report {
             }
         }
         Optional<Path> pruned = Optional.empty();
-        if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx
-                && result.layers().stream().anyMatch(l -> l.artifacts().prunedFilters().length > 0)) {
+        if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && !result.filterPruning().records().isEmpty()) {
             io.amctkit.runtime.export.PrunedExport.Result p = io.amctkit.runtime.export.PrunedExport.of(onnx, result);
-            if (!p.pruned().isEmpty()) {
+            if (p.model().isPresent()) {
                 Path file = dir.resolve("pruned_model.onnx");
-                io.amctkit.dsl.internal.AtomicFiles.write(file, p.model()::writeTo, true);
+                io.amctkit.dsl.internal.AtomicFiles.write(file, p.model().get()::writeTo, true);
                 pruned = Optional.of(file);
             }
             leftFloat = new java.util.ArrayList<>(leftFloat);
             for (String k : p.keptWhole()) {
                 leftFloat.add("(pruned model) " + k);
+            }
+            for (String why : p.refused()) {
+                leftFloat.add("(pruned model not written) " + why);
             }
         }
         return new Files(html, record, suggested, fakeQuant, deploy, pruned, leftFloat);

@@ -2,7 +2,8 @@ package io.amctkit.runtime.session;
 
 import com.google.protobuf.TextFormat;
 import io.amctkit.runtime.model.Model;
-import io.amctkit.runtime.model.ModelLayer;
+import io.amctkit.runtime.prune.FilterPruneRecord;
+import io.amctkit.runtime.prune.PruneEntry;
 import io.amctkit.runtime.record.proto.AttrProto;
 import io.amctkit.runtime.record.proto.MapFiledEntry;
 import io.amctkit.runtime.record.proto.PruneNode;
@@ -12,14 +13,12 @@ import io.amctkit.runtime.record.proto.SingleLayerRecord;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * AMCT's record file ({@code ScaleOffsetRecord}, protobuf text format, keys are module names) from a session: per
- * quantized layer scale_w/offset_w/wts_type and, when the clip range is known, scale_d/offset_d/act_type; a prune_record
- * per filter-pruned layer (producer with prune_index, its consumers) and per 2:4 layer (mask_shape and the packed
- * selective_mask).
+ * quantized layer scale_w/offset_w/wts_type and, when the clip range is known, scale_d/offset_d/act_type; AMCT's
+ * filter-prune records as its graph walk leaves them (see {@link io.amctkit.runtime.prune.FilterPruning}), then one
+ * prune_record per 2:4 layer (mask_shape and the packed selective_mask).
  */
 public final class RecordFile {
 
@@ -28,8 +27,12 @@ public final class RecordFile {
 
     public static ScaleOffsetRecord of(SessionResult result, Model model) {
         ScaleOffsetRecord.Builder record = ScaleOffsetRecord.newBuilder();
-        Map<String, ModelLayer> layers = new HashMap<>();
-        model.layers().forEach(l -> layers.put(l.name(), l));
+        for (FilterPruneRecord r : result.filterPruning().records()) {
+            PruneRecord.Builder prune = PruneRecord.newBuilder();
+            r.producers().forEach(p -> prune.addProducer(node(p)));
+            r.consumers().forEach(c -> prune.addConsumer(node(c)));
+            record.addPruneRecord(prune);
+        }
         for (LayerReport r : result.layers()) {
             LayerArtifacts a = r.artifacts();
             if (r.quantized()) {
@@ -47,25 +50,7 @@ public final class RecordFile {
                 value.setWtsType("INT" + r.weightBits());
                 record.addRecord(MapFiledEntry.newBuilder().setKey(r.name()).setValue(value));
             }
-            if (r.pruneKind().equals("filter")) {
-                PruneRecord.Builder prune = PruneRecord.newBuilder();
-                PruneNode.Builder producer = PruneNode.newBuilder().setName(r.name())
-                        .addAttr(string("type", r.type())).addAttr(integer("begin", 0)).addAttr(integer("end", r.filters()));
-                AttrProto.Builder index = AttrProto.newBuilder().setName("prune_index").setType(AttrProto.AttrType.INTS);
-                for (int i : a.prunedFilters()) {
-                    index.addInts(i);
-                }
-                prune.addProducer(producer.addAttr(index).addAttr(integer("prune_group", 1)));
-                ModelLayer layer = layers.get(r.name());
-                if (layer != null) {
-                    for (String consumer : layer.consumers()) {
-                        prune.addConsumer(PruneNode.newBuilder().setName(consumer)
-                                .addAttr(string("type", layers.get(consumer).type())).addAttr(integer("begin", 0))
-                                .addAttr(integer("end", r.filters())));
-                    }
-                }
-                record.addPruneRecord(prune);
-            } else if (r.pruneKind().equals("2:4")) {
+            if (r.pruneKind().equals("2:4")) {
                 AttrProto.Builder shape = AttrProto.newBuilder().setName("mask_shape").setType(AttrProto.AttrType.INTS);
                 for (long d : a.maskShape()) {
                     shape.addInts(d);
@@ -79,6 +64,22 @@ public final class RecordFile {
             }
         }
         return record.build();
+    }
+
+    /** One record node, its attributes in AMCT's order: type, begin, end, group, prune_group, prune_index. */
+    private static PruneNode node(PruneEntry e) {
+        PruneNode.Builder n = PruneNode.newBuilder().setName(e.name()).addAttr(string("type", e.type()))
+                .addAttr(integer("begin", e.begin())).addAttr(integer("end", e.end()));
+        e.group().ifPresent(g -> n.addAttr(integer("group", g)));
+        e.pruneGroup().ifPresent(g -> n.addAttr(integer("prune_group", g)));
+        if (e.pruneIndex().length > 0) {
+            AttrProto.Builder index = AttrProto.newBuilder().setName("prune_index").setType(AttrProto.AttrType.INTS);
+            for (int i : e.pruneIndex()) {
+                index.addInts(i);
+            }
+            n.addAttr(index);
+        }
+        return n.build();
     }
 
     private static AttrProto string(String name, String value) {

@@ -10,20 +10,18 @@ import io.amctkit.dsl.resolve.QuantPlan;
 import io.amctkit.dsl.resolve.Resolution;
 import io.amctkit.dsl.resolve.Resolver;
 import io.amctkit.kernels.ArqWeights;
-import io.amctkit.kernels.FilterPruner;
 import io.amctkit.kernels.Kernels;
 import io.amctkit.kernels.SelectiveMask;
 import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.WeightLayout;
 import io.amctkit.runtime.model.Model;
 import io.amctkit.runtime.model.ModelLayer;
+import io.amctkit.runtime.prune.FilterPruning;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -60,19 +58,20 @@ public final class Session {
         List<Layer> layers = model.layers().stream().map(ModelLayer::toLayer).toList();
         Resolution resolution = Resolver.resolve(config, layers, mode);
         if (!resolution.isAccepted()) {
-            return new SessionResult(model.source(), resolution, List.of(), Optional.empty());
+            return new SessionResult(model.source(), resolution, List.of(), Optional.empty(), FilterPruning.NONE);
         }
+        FilterPruning pruning = FilterPruning.of(model, resolution, kernels);
         List<LayerReport> reports = new ArrayList<>();
         int done = 0;
         for (ModelLayer layer : model.layers()) {
             LayerPlan plan = resolution.plan(layer.name()).orElse(null);
-            reports.add(report(layer, plan, kernels));
+            reports.add(shrinkInputs(report(layer, plan, kernels, pruning), layer, pruning));
             progress.layerDone(++done, model.layers().size(), layer.name());
         }
-        return new SessionResult(model.source(), resolution, shrinkConsumers(reports), Optional.empty());
+        return new SessionResult(model.source(), resolution, reports, Optional.empty(), pruning);
     }
 
-    private LayerReport report(ModelLayer layer, LayerPlan plan, Kernels kernels) {
+    private LayerReport report(ModelLayer layer, LayerPlan plan, Kernels kernels, FilterPruning pruning) {
         Optional<QuantPlan> q = plan == null ? Optional.empty() : plan.quant().filter(QuantPlan::enabled);
         Optional<PrunePlan> p = plan == null ? Optional.empty() : plan.prune().filter(PrunePlan::enabled);
         long params = layer.weight().elements();
@@ -139,16 +138,18 @@ public final class Session {
                 if (plan0.isFilter()) {
                     pruneKind = "filter";
                     requested = plan0.pruneRatio().orElse(0f);
-                    int axis = layer.type().startsWith("ConvTranspose") ? 1 : 0;
-                    FilterPruner.Result fr = kernels.filterPrune(layer.name(), List.of(w), new int[]{axis}, requested, 1,
-                            plan0.ascendOptimized());
-                    int keptCount = fr.mask().length - fr.prunedIndices().length;
-                    prunedFilters = fr.prunedIndices();
+                    int[] gone = pruning.prunedOutputs(layer.name());
+                    int keptCount = filters - gone.length;
+                    prunedFilters = gone;
                     kept = OptionalInt.of(keptCount);
-                    realised = (double) fr.prunedIndices().length / fr.mask().length;
-                    paramsAfter = Math.round(params * (double) keptCount / fr.mask().length);
-                    macsAfter = Math.round(macs * (double) keptCount / fr.mask().length);
-                    notes.addAll(fr.diagnostics());
+                    realised = (double) gone.length / filters;
+                    paramsAfter = Math.round(params * (double) keptCount / filters);
+                    macsAfter = Math.round(macs * (double) keptCount / filters);
+                    String why = pruning.keptWhole().get(layer.name());
+                    if (why != null) {
+                        notes.add("keeps its filters: " + why);
+                    }
+                    pruning.warnings().stream().filter(n -> n.startsWith(layer.name() + ":")).forEach(notes::add);
                 } else {
                     pruneKind = "2:4";
                     requested = 0.5;
@@ -228,36 +229,23 @@ public final class Session {
         return layer.weight().elements();
     }
 
-    /** Filter pruning also removes the matching input channels of the consumers: their sizes shrink by the kept share. */
-    private List<LayerReport> shrinkConsumers(List<LayerReport> reports) {
-        Map<String, Double> keptShare = new HashMap<>();
-        for (LayerReport r : reports) {
-            if (r.keptFilters().isPresent() && r.filters() > 0) {
-                keptShare.put(r.name(), (double) r.keptFilters().getAsInt() / r.filters());
-            }
+    /** A consumer of pruned channels loses those input channels (AMCT's records): its sizes shrink by the kept share. */
+    private static LayerReport shrinkInputs(LayerReport r, ModelLayer layer, FilterPruning pruning) {
+        int lost = pruning.prunedInputs(layer.name()).length;
+        int in = layer.inChannels().orElse(0);
+        if (lost == 0 || in <= 0) {
+            return r;
         }
-        if (keptShare.isEmpty()) {
-            return reports;
-        }
-        List<LayerReport> out = new ArrayList<>();
-        for (int i = 0; i < reports.size(); i++) {
-            LayerReport r = reports.get(i);
-            ModelLayer layer = model.layers().get(i);
-            List<String> pruned = layer.producers().stream().filter(keptShare::containsKey).toList();
-            if (pruned.size() != 1 || layer.producers().size() != 1) {
-                out.add(r);
-                continue;
-            }
-            double share = keptShare.get(pruned.get(0));
-            long paramsAfter = Math.round(r.paramsAfter() * share);
-            long bitsAfter = Math.round(r.bitsAfter() * share);
-            List<String> notes = new ArrayList<>(r.notes());
-            notes.add("input channels shrink with " + pruned.get(0) + "'s pruned filters");
-            out.add(new LayerReport(r.name(), r.type(), r.quantized(), r.weightAlgo(), r.weightBits(), r.channelWise(),
-                    r.scaleMin(), r.scaleMax(), r.error(), r.pruneKind(), r.requestedSparsity(), r.realisedSparsity(),
-                    r.twoFourCompliant(), r.keptFilters(), r.filters(), r.paramsBefore(), paramsAfter, bitsAfter,
-                    r.macsPerPosition(), Math.round(r.macsPerPositionAfter() * share), notes, r.artifacts()));
-        }
-        return out;
+        double share = (double) (in - lost) / in;
+        List<String> producers = pruning.records().stream()
+                .filter(rec -> rec.consumers().stream().anyMatch(c -> c.name().equals(layer.name())))
+                .flatMap(rec -> rec.producerNames().stream()).distinct().toList();
+        List<String> notes = new ArrayList<>(r.notes());
+        notes.add("loses " + lost + " of " + in + " input channels with the filters of " + String.join(", ", producers));
+        return new LayerReport(r.name(), r.type(), r.quantized(), r.weightAlgo(), r.weightBits(), r.channelWise(),
+                r.scaleMin(), r.scaleMax(), r.error(), r.pruneKind(), r.requestedSparsity(), r.realisedSparsity(),
+                r.twoFourCompliant(), r.keptFilters(), r.filters(), r.paramsBefore(), Math.round(r.paramsAfter() * share),
+                Math.round(r.bitsAfter() * share), r.macsPerPosition(), Math.round(r.macsPerPositionAfter() * share), notes,
+                r.artifacts());
     }
 }

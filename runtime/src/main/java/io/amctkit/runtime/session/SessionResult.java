@@ -13,13 +13,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import io.amctkit.runtime.calibration.Calibration;
+import io.amctkit.runtime.prune.FilterPruning;
 
 /**
- * A session's outcome: the resolution, one report per layer, the activation calibration when it ran, and the model
- * totals (sizes, compression, worst layers).
+ * A session's outcome: the resolution, one report per layer, the activation calibration when it ran, AMCT's filter
+ * pruning of the model (records, kept-whole reasons), and the model totals (sizes, compression, worst layers).
  */
 public record SessionResult(Path model, Resolution resolution, List<LayerReport> layers,
-                            Optional<Calibration.Result> calibration) {
+                            Optional<Calibration.Result> calibration, FilterPruning filterPruning) {
 
     public SessionResult {
         layers = List.copyOf(layers);
@@ -27,7 +28,7 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
 
     /** The same result with activation calibration added. */
     public SessionResult withCalibration(Calibration.Result result) {
-        return new SessionResult(model, resolution, layers, Optional.of(result));
+        return new SessionResult(model, resolution, layers, Optional.of(result), filterPruning);
     }
 
     /** A layer's calibrated activations, if calibration ran and observed it. */
