@@ -134,4 +134,45 @@ class KernelBehaviourTest {
         FilterPruner.Result r = FilterPruner.prune("conv", List.of(random(6, 10, 3, 3, 3)), new int[]{0}, 0.99, 1, false);
         assertEquals(9, r.prunedIndices().length);
     }
+
+    /**
+     * A grouped ConvTranspose weight [Cin, Cout/g, k, k] has Cout = g·(Cout/g) output channels (algorithms.md,
+     * "ConvTranspose1d/2d"): channel-wise ARQ and weight ULQ give one scale per output channel, each from that
+     * channel's own weights (group·(Cout/g) + j takes W[group·Cin/g : (group+1)·Cin/g, j, …]), checked by plain loops.
+     */
+    @Test
+    void groupedConvTransposeHasOneScalePerOutputChannel() {
+        for (long[] shape : new long[][]{{4, 3, 2, 2}, {6, 2, 3}}) {
+            int groups = 2;
+            INDArray w = random(11, shape);
+            float[] v = KernelReference.values(w);
+            int cin = (int) shape[0];
+            int perOut = (int) shape[1];
+            int k = v.length / (cin * perOut);
+            int cout = groups * perOut;
+            float[] expected = new float[cout];
+            for (int c = 0; c < cout; c++) {
+                int g = c / perOut;
+                int j = c % perOut;
+                float max = 0;
+                float min = 0;
+                for (int i = g * cin / groups; i < (g + 1) * cin / groups; i++) {
+                    for (int t = 0; t < k; t++) {
+                        float x = v[(i * perOut + j) * k + t];
+                        max = Math.max(max, x);
+                        min = Math.min(min, x);
+                    }
+                }
+                float scope = Math.abs(max) < Math.abs(min) ? 128 : 127;
+                expected[c] = Math.max(Math.abs(max), Math.abs(min)) / scope;
+            }
+            String type = shape.length == 4 ? "ConvTranspose2d" : "ConvTranspose1d";
+            try (Kernels kernels = Backends.select().kernels(1)) {
+                ArqWeights.Result arq = kernels.arq(w, WeightLayout.of(type, groups), 8, true);
+                assertArrayEquals(expected, arq.factors().scale(), type + " ARQ: " + cout + " scales");
+                float[] ulq = kernels.weightUlqForward(w, WeightLayout.of(type, groups), null, 8, true).scale();
+                assertArrayEquals(expected, ulq, type + " weight ULQ: " + cout + " scales");
+            }
+        }
+    }
 }

@@ -151,8 +151,7 @@ public final class KernelVectors {
             out.add(new VectorCase(file, "function_cases/" + i + " " + c.get("module_type").asText() + " channel_wise="
                     + c.get("channel_wise"), k -> {
                 INDArray w = Vectors.tensor(c.get("weight"));
-                int groups = c.has("group") && !c.get("group").isNull() ? c.get("group").asInt() : 1;
-                ArqWeights.Result r = k.arq(w, WeightLayout.of(c.get("module_type").asText(), groups), c.get("num_bits").asInt(),
+                ArqWeights.Result r = k.arq(w, WeightLayout.of(c.get("module_type").asText(), groups(c)), c.get("num_bits").asInt(),
                         c.get("channel_wise").asBoolean());
                 INDArray grad = ArqWeights.backward(Vectors.tensor(c.get("grad_output")));
                 return Vectors.first(Vectors.bits(Vectors.floats(c.get("scale")), r.factors().scale(), "scale"),
@@ -161,6 +160,22 @@ public final class KernelVectors {
                         Vectors.bits(Vectors.floats(c.get("grad_weight")), Vectors.values(grad), "grad_weight"));
             }));
         }
+    }
+
+    /**
+     * A case's convolution groups: AMCT's {@code group} or PyTorch's {@code groups}, at the case's top level or in its
+     * module attributes; 1 when absent (a grouped ConvTranspose read as ungrouped would get Cout/g scales).
+     */
+    static int groups(JsonNode c) {
+        for (JsonNode where : new JsonNode[]{c, c.path("module"), c.path("attrs"), c.path("module_attrs")}) {
+            for (String key : new String[]{"group", "groups"}) {
+                JsonNode g = where.path(key);
+                if (g.canConvertToInt() && g.asInt() > 0) {
+                    return g.asInt();
+                }
+            }
+        }
+        return 1;
     }
 
     // ---- ulq_retrain.json ---------------------------------------------------------------------------------
@@ -239,7 +254,7 @@ public final class KernelVectors {
                     + c.get("num_bits") + " channel_wise=" + c.get("channel_wise");
             out.add(new VectorCase(file, name, k -> {
                 INDArray w = Vectors.tensor(ref.get("inputs").get(c.get("input").asText()));
-                WeightLayout layout = WeightLayout.of(c.get("module_type").asText(), c.get("group").asInt());
+                WeightLayout layout = WeightLayout.of(c.get("module_type").asText(), groups(c));
                 int b = c.get("num_bits").asInt();
                 boolean cw = c.get("channel_wise").asBoolean();
                 for (JsonNode step : c.get("steps")) {

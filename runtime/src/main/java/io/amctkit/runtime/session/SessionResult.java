@@ -135,10 +135,21 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
     public String summary() {
         StringBuilder s = new StringBuilder();
         long quantized = layers.stream().filter(LayerReport::quantized).count();
-        long pruned = layers.stream().filter(l -> !l.pruneKind().isEmpty()).count();
+        long pruned = layers.stream().filter(l -> l.pruneKind().equals("2:4")
+                || (l.pruneKind().equals("filter") && l.keptFilters().orElse(l.filters()) < l.filters())).count();
         s.append(String.format("%d layers: %d quantized, %d pruned; weights %d -> %d parameters, %.2f MB -> %.2f MB"
                         + " (compression %.2fx)%n", layers.size(), quantized, pruned, paramsBefore(), paramsAfter(),
                 bitsBefore() / 8e6, bitsAfter() / 8e6, compressionRatio()));
+        java.util.Map<String, String> whole = filterPruning.keptWhole();
+        if (!whole.isEmpty()) {
+            long asked = layers.stream().filter(l -> l.pruneKind().equals("filter")).count();
+            java.util.Map.Entry<String, String> first = layers.stream().filter(l -> whole.containsKey(l.name())).findFirst()
+                    .map(l -> java.util.Map.entry(l.name(), whole.get(l.name()))).orElseThrow();
+            s.append(String.format("filter pruning: %d of the %d layers the config prunes keep all their filters under AMCT's"
+                    + " graph rules (first: %s: %s)%n", whole.size(), asked, first.getKey(), first.getValue()));
+        }
+        filterPruning.warnings().stream().filter(w -> layers.stream().noneMatch(l -> w.startsWith(l.name() + ":")))
+                .forEach(w -> s.append("warning: ").append(w).append('\n'));
         calibration.ifPresent(c -> {
             List<Calibration.LayerActivation> acts = c.layers().values().stream()
                     .sorted(java.util.Comparator.comparingDouble(Calibration.LayerActivation::sqnrDb)).limit(3).toList();
