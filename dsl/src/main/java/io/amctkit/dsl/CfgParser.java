@@ -92,6 +92,22 @@ final class CfgParser {
         String message = e.getMessage() == null ? "" : e.getMessage();
         SourcePosition at = new SourcePosition(source, Math.max(1, e.getLine()), Math.max(1, e.getColumn()));
         List<Diagnostic> out = new ArrayList<>();
+        // AMCT's parser stops at the first unknown field; protobuf-java may report a later error first
+        Optional<FieldScan.Unknown> first = FieldScan.firstUnknown(text, AMCTRetrainConfig.getDescriptor());
+        if (first.isPresent() && (message.contains("Input contains unknown fields") || first.get().line() < at.line()
+                || (first.get().line() == at.line() && first.get().column() <= at.column()))) {
+            FieldScan.Unknown u = first.get();
+            SourcePosition where = new SourcePosition(source, u.line(), u.column());
+            out.add(unknownField(u.type().getFullName(), u.name()).at(where));
+            Matcher m = UNKNOWN_FIELD.matcher(message);
+            while (m.find()) {
+                SourcePosition other = new SourcePosition(source, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+                if (!other.equals(where)) {
+                    out.add(unknownField(m.group(3), m.group(4)).at(other));
+                }
+            }
+            return out;
+        }
         if (message.contains("Input contains unknown fields")) {
             Matcher m = UNKNOWN_FIELD.matcher(message);
             while (m.find()) {

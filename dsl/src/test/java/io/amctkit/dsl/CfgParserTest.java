@@ -92,6 +92,31 @@ class CfgParserTest {
         assertTrue(d.message().contains("did you mean 'skip_layers'?"), d.message());
     }
 
+    /** AMCT's parser (Python text_format) stops at the first unknown field; so does amctkit's first diagnostic. */
+    @Test
+    void anUnknownFieldFollowedBySemicolonIsTheErrorAmctReports() {
+        Diagnostic d = firstError("batch_num: 1\nretrain_data_quant_config {\n  ulq_quantize {\n    clip_max_min {\n"
+                + "      clip_max: 3 clip_min: -3 }\n  }\n}\nactivation_offset;\n");
+        assertEquals("CFG-UNKNOWN-FIELD", d.code(), d.toString());
+        assertEquals("t.cfg:8:1", d.position().orElseThrow().toString());
+        assertTrue(d.message().contains("'activation_offset'"), d.message());
+    }
+
+    @Test
+    void anUnknownFieldInABlockLeftOpenIsTheErrorAmctReports() {
+        Diagnostic d = firstError("retrain_data_quant_config {\n  ulq_quantize {\n    fixed_minn: true\n");
+        assertEquals("CFG-UNKNOWN-FIELD", d.code(), d.toString());
+        assertEquals("t.cfg:3:5", d.position().orElseThrow().toString());
+        assertTrue(d.message().contains("did you mean 'fixed_min'?"), d.message());
+    }
+
+    @Test
+    void aSyntaxErrorBeforeAnyUnknownFieldStaysTheFirstError() {
+        Diagnostic d = firstError("batch_num: : 1\nskip_layer: \"a\"\n");
+        assertEquals("CFG-SYNTAX", d.code(), d.toString());
+        assertEquals(1, d.position().orElseThrow().line());
+    }
+
     @Test
     void everyUnknownFieldIsReported() {
         CfgException e = assertThrows(CfgException.class,
@@ -146,7 +171,8 @@ class CfgParserTest {
     @Test
     void deepNestingIsASyntaxErrorNotAStackOverflow() {
         Diagnostic d = firstError("a {".repeat(100_000));
-        assertEquals("CFG-NESTING", d.code());
+        assertEquals("CFG-UNKNOWN-FIELD", d.code(), "AMCT's parser stops at the unknown field a, before any depth limit");
+        assertEquals("t.cfg:1:1", d.position().orElseThrow().toString());
         Diagnostic braces = firstError("{".repeat(100_000));
         assertEquals("CFG-SYNTAX", braces.code());
     }

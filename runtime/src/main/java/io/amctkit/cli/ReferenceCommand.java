@@ -53,6 +53,7 @@ final class ReferenceCommand implements Runnable {
                 passed += r.passed();
                 failed += r.total() - r.passed();
             }
+            out.println("replayed " + ReferenceCheck.replayed(results));
             out.println("reference: " + passed + " passed, " + failed + " failed");
             return failed == 0 ? ExitCode.OK : ExitCode.INVALID;
         }

@@ -335,13 +335,23 @@ public final class KernelVectors {
         for (int i = 0; i < modules.size(); i++) {
             JsonNode m = modules.get(i);
             out.add(new VectorCase(file, "module_cases/" + i + " batch_num=" + m.get("batch_num"), k -> {
+                if (!m.path("batch_num").canConvertToInt() || m.path("batch_num").asInt() <= 0 || !m.path("batches").isArray()) {
+                    return "malformed case: needs a positive batch_num and a list of batches";
+                }
                 IfmrCalibrator calibrator = new IfmrCalibrator(Ifmr.Params.qatDefaults(8), m.get("batch_num").asInt());
+                JsonNode expected = m.path("results_per_call");
+                if (expected.size() != m.get("batches").size()) {
+                    return "malformed case: " + m.get("batches").size() + " batches but " + expected.size() + " results_per_call";
+                }
                 for (int j = 0; j < m.get("batches").size(); j++) {
-                    String[] spec = m.get("batches").get(j).asText().split(" \\* ");
-                    INDArray batch = Vectors.tensor(ref.get("inputs").get(spec[0])).mul(Float.parseFloat(spec[1]));
+                    INDArray batch = moduleBatch(ref, m.get("batches").get(j).asText());
+                    if (batch == null) {
+                        return "malformed case: batch '" + m.get("batches").get(j).asText() + "' is not an input of the file"
+                                + " (\"name\" or \"name * factor\")";
+                    }
                     Optional<Ifmr.Result> r = calibrator.accept(batch);
-                    JsonNode e = m.get("results_per_call").get(j);
-                    if (e.get("flag").asBoolean() != r.isPresent()) {
+                    JsonNode e = expected.get(j);
+                    if (e.path("flag").asBoolean() != r.isPresent()) {
                         return "call " + j + ": ready=" + r.isPresent() + ", expected " + e.get("flag");
                     }
                     if (r.isPresent()) {
@@ -355,6 +365,24 @@ public final class KernelVectors {
                 }
                 return null;
             }));
+        }
+    }
+
+    /** An IFMR module batch: an input's name, optionally times a factor ({@code "act_a * 2"}); null when malformed. */
+    private static INDArray moduleBatch(JsonNode ref, String spec) {
+        String[] parts = spec.split("\\*");
+        JsonNode input = ref.path("inputs").path(parts[0].trim());
+        if (input.isMissingNode() || parts.length > 2) {
+            return null;
+        }
+        INDArray x = Vectors.tensor(input);
+        if (parts.length == 1) {
+            return x;
+        }
+        try {
+            return x.mul(Float.parseFloat(parts[1].trim()));
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.amctkit.dsl.CfgException;
 import io.amctkit.dsl.Mode;
 import io.amctkit.dsl.RetrainConfig;
+import io.amctkit.dsl.SourcePosition;
 import io.amctkit.dsl.resolve.Layer;
 import io.amctkit.dsl.resolve.Resolution;
 import io.amctkit.dsl.resolve.Resolver;
@@ -50,10 +51,21 @@ public final class ReferenceCheck {
         if (!Files.isDirectory(dir)) {
             throw new InvalidInputException(dir + ": not a folder; give a folder laid out like ../shared/reference", true);
         }
-        List<FileResult> results = new ArrayList<>();
         Path resolution = dir.resolve("resolution");
+        Path kernels = dir.resolve("kernels");
+        if (!Files.isDirectory(resolution) && !Files.isDirectory(kernels)) {
+            throw new InvalidInputException(dir + ": has neither resolution/ nor kernels/; give a folder laid out like"
+                    + " ../shared/reference", true);
+        }
+        List<FileResult> results = new ArrayList<>();
         if (Files.isDirectory(resolution)) {
-            JsonNode index = JSON.readTree(resolution.resolve("_index.json").toFile());
+            JsonNode index;
+            try {
+                index = JSON.readTree(resolution.resolve("_index.json").toFile());
+            } catch (IOException e) {
+                throw new InvalidInputException(resolution.resolve("_index.json") + ": cannot read the layer sets ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")", true);
+            }
             try (Stream<Path> files = Files.list(resolution)) {
                 for (Path file : files.filter(p -> p.toString().endsWith(".json") && !p.getFileName().toString().startsWith("_"))
                         .sorted().toList()) {
@@ -61,7 +73,6 @@ public final class ReferenceCheck {
                 }
             }
         }
-        Path kernels = dir.resolve("kernels");
         if (Files.isDirectory(kernels)) {
             Backend backend = Backends.select();
             try (Kernels k = backend.kernels(Runtime.getRuntime().availableProcessors());
@@ -77,26 +88,50 @@ public final class ReferenceCheck {
         return results;
     }
 
-    private static FileResult kernelFile(Path dir, Path file, Kernels kernels) throws IOException {
+    /** What a run replayed, for the summary: "43 resolution cases, 7 kernel files (700 cases)". */
+    public static String replayed(List<FileResult> results) {
+        long resolution = results.stream().filter(r -> r.file().startsWith("resolution")).count();
+        List<FileResult> kernels = results.stream().filter(r -> r.file().startsWith("kernels")).toList();
+        int kernelCases = kernels.stream().mapToInt(FileResult::total).sum();
+        return resolution + " resolution case" + (resolution == 1 ? "" : "s") + " (resolution/), " + kernels.size()
+                + " kernel file" + (kernels.size() == 1 ? "" : "s") + " with " + kernelCases + " cases (kernels/)";
+    }
+
+    private static FileResult kernelFile(Path dir, Path file, Kernels kernels) {
         List<String> failures = new ArrayList<>();
-        List<KernelVectors.VectorCase> cases = KernelVectors.cases(file);
+        List<KernelVectors.VectorCase> cases;
+        try {
+            cases = KernelVectors.cases(file);
+        } catch (IOException | RuntimeException e) {
+            return new FileResult(dir.relativize(file).toString(), 0, 1, List.of("cannot read the file: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+        }
         for (KernelVectors.VectorCase c : cases) {
             KernelVectors.run(c, kernels).ifPresent(f -> failures.add(c.name() + ": " + f));
         }
         return new FileResult(dir.relativize(file).toString(), cases.size() - failures.size(), cases.size(), failures);
     }
 
-    private static FileResult resolutionCase(Path dir, Path file, JsonNode index) throws IOException {
+    private static FileResult resolutionCase(Path dir, Path file, JsonNode index) {
         String name = dir.relativize(file).toString();
-        JsonNode c = JSON.readTree(file.toFile());
+        JsonNode c;
+        try {
+            c = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            return new FileResult(name, 0, 1, List.of("cannot read the case: " + e.getMessage().lines().findFirst().orElse("")));
+        }
         List<String> failures = new ArrayList<>();
         int total = 0;
-        RetrainConfig config;
+        RetrainConfig config = null;
+        CfgException unreadable = null;
         List<Layer> layers;
         try {
-            config = RetrainConfig.parse(c.path("cfg_file").asText(name), c.path("cfg_text").asText());
             layers = layerSet(index, c.path("layer_set").asText());
-        } catch (CfgException | IllegalArgumentException e) {
+            config = RetrainConfig.parse(c.path("cfg_file").asText(name), c.path("cfg_text").asText());
+        } catch (CfgException e) {
+            unreadable = e;
+            layers = List.of();
+        } catch (IllegalArgumentException e) {
             return new FileResult(name, 0, MODES.size(), List.of("cannot load the case: " + e.getMessage()));
         }
         for (Map.Entry<String, Mode> mode : MODES.entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
@@ -105,17 +140,54 @@ public final class ReferenceCheck {
                 continue;
             }
             total++;
-            Resolution r = Resolver.resolve(config, layers, mode.getValue());
             boolean amctOk = expected.path("status").asText().equals("ok");
+            JsonNode error = expected.path("error");
+            boolean parseError = !amctOk && error.path("type").asText().equals("ParseError");
+            if (parseError || unreadable != null) {
+                parseVerdict(mode.getKey(), amctOk, error, unreadable).ifPresent(failures::add);
+                continue;
+            }
+            Resolution r = Resolver.resolve(config, layers, mode.getValue());
             if (amctOk != r.isAccepted()) {
                 failures.add(mode.getKey() + ": AMCT " + (amctOk ? "accepts" : "rejects ("
-                        + expected.path("error").path("message").asText() + ")") + ", amctkit "
+                        + error.path("message").asText() + ")") + ", amctkit "
                         + (r.isAccepted() ? "accepts" : "rejects (" + r.rejection().get().message() + ")"));
-            } else if (amctOk && !expected.path("config").equals(JSON.readTree(JSON.writeValueAsString(r.toAmctJson())))) {
+            } else if (amctOk && !expected.path("config").equals(asParsedJson(r))) {
                 failures.add(mode.getKey() + ": resolved JSON differs from AMCT's");
             }
         }
         return new FileResult(name, total - failures.size(), total, failures);
+    }
+
+    /** amctkit's resolved JSON as the reference file holds it (written, then read: floats become doubles alike). */
+    private static JsonNode asParsedJson(Resolution r) {
+        try {
+            return JSON.readTree(JSON.writeValueAsString(r.toAmctJson()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A case where AMCT or amctkit cannot read the file: it agrees iff both reject it at the same line:col (AMCT's
+     * {@code ParseError} message starts with it; amctkit's first diagnostic is the first error in reading order).
+     */
+    private static java.util.Optional<String> parseVerdict(String mode, boolean amctOk, JsonNode error, CfgException ours) {
+        String amct = error.path("message").asText();
+        java.util.regex.Matcher at = java.util.regex.Pattern.compile("^(\\d+):(\\d+)").matcher(amct);
+        if (ours == null) {
+            return java.util.Optional.of(mode + ": AMCT cannot read the file (" + amct + "), amctkit reads it");
+        }
+        String mine = ours.diagnostics().get(0).format(ours.source());
+        if (amctOk || !error.path("type").asText().equals("ParseError")) {
+            return java.util.Optional.of(mode + ": AMCT " + (amctOk ? "accepts the file" : "reads the file (then "
+                    + error.path("type").asText() + ": " + amct + ")") + ", amctkit cannot read it: " + mine);
+        }
+        java.util.Optional<SourcePosition> where = ours.diagnostics().get(0).position();
+        boolean same = at.find() && where.isPresent() && where.get().line() == Integer.parseInt(at.group(1))
+                && where.get().column() == Integer.parseInt(at.group(2));
+        return same ? java.util.Optional.empty()
+                : java.util.Optional.of(mode + ": both reject the file, at other places: AMCT " + amct + "; amctkit " + mine);
     }
 
     /** The layers of one of _index.json's layer sets, in model order. */
