@@ -54,6 +54,14 @@ Path out = Files.createTempDirectory("amctkit").resolve("quant.cfg");
 quant.writeTo(out);
 read(out).equals(quant)
 """),
+("markdown", "Checks: this notebook fails (an exception in this cell) if any result above is wrong."),
+("code", """
+if (quant.validate(QUANT).hasErrors()) throw new AssertionError("AMCT's quant sample must validate: " + quant.validate(QUANT));
+if (!message.contains("clip_max") || !message.contains("clip_min")) throw new AssertionError("the misuse message names the fields: " + message);
+if (samples.size() != 5 || verdict.countUnique() != 1 || !verdict.get(0).equals("ok")) throw new AssertionError("AMCT's five samples all validate: " + verdict.asList());
+if (!read(out).equals(quant)) throw new AssertionError("the written .cfg reads back as the same config");
+"checks passed"
+"""),
 ],
 "02-resolve": [
 ("markdown", """
@@ -77,6 +85,15 @@ RetrainConfig other = SeedsForModel.of(detector).configs().get("quant");
 ConfigDiff.between(Resolver.resolve(other, layers, QUANT), Resolver.resolve(cfg, layers, QUANT))
 """),
 ("code", "MinimalConfig.of(resolution)"),
+("markdown", "Checks: this notebook fails if any result above is wrong."),
+("code", """
+if (layers.size() != 64) throw new AssertionError("the detector has 64 convolution layers: " + layers.size());
+if (!resolution.isAccepted()) throw new AssertionError("AMCT accepts the compressed2 seed on the detector: " + resolution.rejection());
+if (!Resolver.resolve(MinimalConfig.of(resolution), layers, COMPRESSED).toAmctJson().equals(resolution.toAmctJson()))
+    throw new AssertionError("the minimal cfg resolves to the same per-layer config");
+if (!resolution.explain("conv2d_0").toString().contains("conv2d_0")) throw new AssertionError("the explanation names the layer");
+"checks passed"
+"""),
 ],
 "03-quantization": [
 ("markdown", """
@@ -108,6 +125,19 @@ DoubleColumn sqnr = DoubleColumn.create("act_sqnr_db");
 acts.forEach(a -> { layer.append(a.layer()); clipMin.append(a.clipMin()); clipMax.append(a.clipMax()); sqnr.append(a.sqnrDb()); });
 Table.create("IFMR clip ranges", layer, clipMin, clipMax, sqnr)
 """),
+("markdown", "Checks: this notebook fails if any result above is wrong."),
+("code", """
+long quantized = session.layers().stream().filter(LayerReport::quantized).count();
+if (quantized != 36) throw new AssertionError("all 36 Linear layers of MiniLM are quantized: " + quantized);
+if (acts.size() != 36) throw new AssertionError("calibration observed every quantized layer's input: " + acts.size());
+for (var a : acts) {
+    if (!(a.clipMin() <= 0 && a.clipMax() > 0)) throw new AssertionError(a.layer() + ": IFMR's clip range holds 0: " + a.clipMin() + " .. " + a.clipMax());
+}
+for (LayerReport l : session.layers()) {
+    if (!(l.error().get().sqnrDb() > 0)) throw new AssertionError(l.name() + ": INT8 weights keep more signal than noise");
+}
+"checks passed"
+"""),
 ],
 "04-pruning": [
 ("markdown", """
@@ -128,6 +158,28 @@ SessionResult sparse = Session.of(detector, SeedsForModel.of(detector).configs()
 sparse.table().selectColumns("layer", "prune", "sparsity_requested", "sparsity_realised", "two_four_ok", "params_before", "params_after")
 """),
 ("code", "ReportPlots.sparsity(sparse).get()"),
+("markdown", """
+AMCT prunes a layer's filters only where its graph walk can follow the channels to every reader; the others keep
+their filters, and each says which op stopped it:
+"""),
+("code", """
+StringColumn keptLayer = StringColumn.create("layer");
+StringColumn why = StringColumn.create("why it keeps its filters");
+pruned.filterPruning().keptWhole().forEach((l, w) -> { keptLayer.append(l); why.append(w); });
+Table.create("kept whole", keptLayer, why).sortAscendingOn("layer")
+"""),
+("markdown", "Checks: this notebook fails if any result above is wrong."),
+("code", """
+for (LayerReport l : pruned.layers()) {
+    if (l.keptFilters().isPresent() && l.keptFilters().getAsInt() < l.filters() && l.keptFilters().getAsInt() % 16 != 0)
+        throw new AssertionError(l.name() + ": ascend_optimized keeps a multiple of 16 filters: " + l.keptFilters());
+}
+if (pruned.filterPruning().records().stream().noneMatch(FilterPruneRecord::prunes)) throw new AssertionError("AMCT prunes some layer");
+for (LayerReport l : sparse.layers()) {
+    if (l.pruneKind().equals("2:4") && !l.twoFourCompliant().orElse(false)) throw new AssertionError(l.name() + ": every group of 4 keeps 2");
+}
+"checks passed"
+"""),
 ],
 "05-compressed-export": [
 ("markdown", """
@@ -152,6 +204,15 @@ Table.create("exported files",
 ("code", """
 var record = RecordFile.parse(Files.readString(files.record()));
 record.getRecordCount() + " quantized layers and " + record.getPruneRecordCount() + " 2:4 masks in record.txt"
+"""),
+("markdown", "Checks: this notebook fails if any result above is wrong."),
+("code", """
+long quantizedLayers = session.layers().stream().filter(LayerReport::quantized).count();
+long masks = session.layers().stream().filter(l -> l.pruneKind().equals("2:4")).count();
+if (record.getRecordCount() != quantizedLayers) throw new AssertionError("one record entry per quantized layer");
+if (record.getPruneRecordCount() != masks) throw new AssertionError("one 2:4 mask per sparse layer");
+if (!files.deploy().isPresent() || Files.size(files.deploy().get()) >= Files.size(detector.source())) throw new AssertionError("the INT8 deploy model is smaller");
+"checks passed"
 """),
 ],
 }

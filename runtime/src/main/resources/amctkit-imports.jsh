@@ -12,3 +12,4 @@ import io.amctkit.runtime.export.*;
 import tech.tablesaw.api.*;
 import java.nio.file.*;
 import java.util.*;
+import io.amctkit.runtime.prune.*;

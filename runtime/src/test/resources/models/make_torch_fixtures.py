@@ -4,7 +4,8 @@
 #                     tensor and one non-contiguous (transposed) view
 # checkpoint.pt       a training checkpoint {"epoch": 3, "state_dict": ...}
 # malicious.pt        a zip whose data.pkl calls os.system (the reader must refuse it and run nothing)
-# tiny_expected.json  shape and sum of every float tensor, as torch computes them
+# tiny_expected.json  shape, sum and every value (row-major, as torch indexes the tensor, views included) of every
+#                     float tensor, as torch computes them
 import json, os, pickle, zipfile, io
 import torch
 import torch.nn as nn
@@ -29,7 +30,8 @@ sd["view_proj.weight"] = torch.randn(4, 5).t()   # stored as a strided view of a
 torch.save(sd, "tiny_state_dict.pt")
 torch.save({"epoch": 3, "state_dict": sd}, "checkpoint.pt")
 
-expected = {k: {"shape": list(v.shape), "sum": float(v.float().sum())} for k, v in sd.items() if v.is_floating_point()}
+expected = {k: {"shape": list(v.shape), "sum": float(v.float().sum()), "values": [float(x) for x in v.float().flatten().tolist()]}
+            for k, v in sd.items() if v.is_floating_point()}
 with open("tiny_expected.json", "w") as f:
     json.dump(expected, f, indent=1, sort_keys=True)
 

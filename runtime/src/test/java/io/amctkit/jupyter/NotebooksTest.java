@@ -98,8 +98,26 @@ class NotebooksTest {
             assertTrue(cell.get("execution_count").isNumber(), name + ": a cell did not run");
         }
         assertTrue(code >= 3, name);
+        String last = executed.get("cells").get(executed.get("cells").size() - 1).toString();
+        assertTrue(last.contains("checks passed"), name + " ends with its check cell, which passed: " + last);
         assertTrue(html >= 1, name + " shows a table");
         assertEquals(hasImages, images > 0, name + " images: " + images);
+    }
+
+    /** The notebooks' check cells throw on a wrong result; a throwing cell fails the run, so a wrong result fails the test. */
+    @Test
+    void aFailingCheckCellFailsTheNotebook() throws Exception {
+        Path out = Files.createDirectories(prefix.resolve("failing"));
+        String cell = "{\"cell_type\": \"code\", \"id\": \"c1\", \"metadata\": {}, \"execution_count\": null, \"outputs\": [],"
+                + " \"source\": [\"int layers = 35;\\n\", \"if (layers != 36) throw new AssertionError(\\\"MiniLM has 36 Linear layers: \\\" + layers);\"]}";
+        Path nb = Files.writeString(out.resolve("wrong.ipynb"), "{\"cells\": [" + cell + "], \"metadata\": {\"kernelspec\": {\"name\": \"amctkit\","
+                + " \"display_name\": \"Java (amctkit)\", \"language\": \"java\"}}, \"nbformat\": 4, \"nbformat_minor\": 5}\n");
+        Process p = jupyter(out, NBCONVERT.toString(), "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=" + KernelSpec.NAME,
+                "--output-dir", out.toString(), "--output", "wrong-run", nb.toString()).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), output);
+        assertTrue(p.exitValue() != 0, "the run must fail: " + output);
+        assertTrue(output.contains("MiniLM has 36 Linear layers: 35"), output);
     }
 
     /** Committed without outputs, so diffs stay readable and the test proves they run from scratch. */

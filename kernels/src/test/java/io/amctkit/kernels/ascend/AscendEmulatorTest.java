@@ -58,6 +58,27 @@ class AscendEmulatorTest {
         assertEquals(0, EMU.emu_live_executors(), "executors left");
     }
 
+    /**
+     * Each value's IEEE bits. (Not {@code data().asInt()}: that casts the values to int, and weights below 1 all cast
+     * to 0, so any two results would compare equal.)
+     */
+    static int[] floatBits(INDArray a) {
+        float[] v = a.data().asFloat();
+        int[] bits = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            bits[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return bits;
+    }
+
+    @org.junit.jupiter.api.Test
+    void floatBitsTellApartWhatAnIntCastCannot() {
+        INDArray x = Nd4j.createFromArray(0.25f, 0.5f);
+        INDArray y = Nd4j.createFromArray(0.25f, Math.nextUp(0.5f));
+        assertArrayEquals(x.data().asInt(), y.data().asInt(), "the old comparison saw no difference");
+        assertFalse(java.util.Arrays.equals(floatBits(x), floatBits(y)));
+    }
+
     private static INDArray weight(long... shape) {
         INDArray w = Nd4j.randn(DataType.FLOAT, shape).muli(0.05);
         w.putScalar(0, 0.5f * 0.05f / 127f * 3);   // a value on a rounding tie
@@ -72,14 +93,16 @@ class AscendEmulatorTest {
             ArqWeights.Result a = npu.arq(w, WeightLayout.of("Conv2d", 1), 8, channelWise);
             ArqWeights.Result b = cpu.arq(w, WeightLayout.of("Conv2d", 1), 8, channelWise);
             assertArrayEquals(b.factors().scale(), a.factors().scale());
-            assertArrayEquals(b.fakeQuantized().data().asInt(), a.fakeQuantized().data().asInt(), "float bits");
+            int[] cpuBits = floatBits(b.fakeQuantized());
+            assertArrayEquals(cpuBits, floatBits(a.fakeQuantized()), "float bits");
+            assertTrue(java.util.Arrays.stream(cpuBits).distinct().count() > 100, "the compared values are not all alike");
             INDArray t = weight(16, 8, 2, 2);   // ConvTranspose2d: Cout on axis 1
-            assertArrayEquals(cpu.arq(t, WeightLayout.of("ConvTranspose2d", 1), 4, true).fakeQuantized().data().asInt(),
-                    npu.arq(t, WeightLayout.of("ConvTranspose2d", 1), 4, true).fakeQuantized().data().asInt());
+            assertArrayEquals(floatBits(cpu.arq(t, WeightLayout.of("ConvTranspose2d", 1), 4, true).fakeQuantized()),
+                    floatBits(npu.arq(t, WeightLayout.of("ConvTranspose2d", 1), 4, true).fakeQuantized()));
             float[] scale = b.factors().scale();
             WeightUlq.Forward u = npu.weightUlqForward(w, WeightLayout.of("Conv2d", 1), scale, 8, channelWise);
-            assertArrayEquals(cpu.weightUlqForward(w, WeightLayout.of("Conv2d", 1), scale, 8, channelWise).fakeQuantized().data().asInt(),
-                    u.fakeQuantized().data().asInt());
+            assertArrayEquals(floatBits(cpu.weightUlqForward(w, WeightLayout.of("Conv2d", 1), scale, 8, channelWise).fakeQuantized()),
+                    floatBits(u.fakeQuantized()));
         }
     }
 
