@@ -111,7 +111,9 @@ final class ReportCommand implements Callable<Integer> {
             if (out != null) {
                 Report.Files files = Report.write(out, result, m, cfgName);
                 files.leftFloat().forEach(l -> err.println("amctkit: " + (l.startsWith("(pruned model) ")
-                        ? "pruned model keeps " + l.substring("(pruned model) ".length()) + " whole" : "fake-quant model keeps " + l + " in float")));
+                        ? "filter pruning keeps " + l.substring("(pruned model) ".length()).replaceFirst(": ", " whole: ")
+                        : l.startsWith("(pruned model not written) ") ? "pruned_model.onnx not written: "
+                        + l.substring("(pruned model not written) ".length()) : "fake-quant model keeps " + l + " in float")));
                 stdout.println("wrote " + files.html() + ", " + files.record()
                         + files.suggested().map(p -> ", " + p).orElse("") + files.fakeQuant().map(p -> ", " + p).orElse("")
                         + files.deploy().map(p -> ", " + p).orElse("") + files.pruned().map(p -> ", " + p).orElse(""));

@@ -29,9 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * AMCT's filter-prune records on the topologies of pruning-graph.md §11, and the pruned export of each: AMCT's
  * pruned shapes, and outputs equal to the original model with the pruned channels' contributions removed.
  */
-class FilterPruningTest {
+public class FilterPruningTest {
 
-    static final String PRUNE_03 = "prune_config { filter_pruner { balanced_l2_norm_filter_prune { prune_ratio: 0.3"
+    public static final String PRUNE_03 = "prune_config { filter_pruner { balanced_l2_norm_filter_prune { prune_ratio: 0.3"
             + " ascend_optimized: false } } }\n";
 
     @TempDir
@@ -80,7 +80,7 @@ class FilterPruningTest {
     }
 
     /** P1: conv1-bn1-relu-conv2-relu-GAP-Flatten-fc1-relu-fc2. */
-    static TinyNet p1() {
+    public static TinyNet p1() {
         TinyNet n = new TinyNet(1);
         String x = n.input("x", 1, 3, 8, 8);
         x = n.relu(n.bn("bn1", n.conv("conv1", x, 3, 20), 20));
@@ -290,7 +290,7 @@ class FilterPruningTest {
     }
 
     /** A residual CNN of our own: stem, two identity blocks, GlobalAveragePool + Flatten, a Linear head. */
-    static TinyNet residual() {
+    public static TinyNet residual() {
         TinyNet n = new TinyNet(9);
         String x = n.relu(n.conv("stem", n.input("x", 1, 3, 16, 16), 3, 16));
         for (int b = 1; b <= 2; b++) {

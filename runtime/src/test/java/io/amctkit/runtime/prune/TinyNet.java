@@ -23,27 +23,27 @@ import java.util.Random;
  * /conv1/Conv} and {@code /Add} node names), with seeded random weights: the topologies AMCT's filter pruning walks.
  * Each method returns the output tensor's name.
  */
-final class TinyNet {
+public final class TinyNet {
 
     private final GraphProto.Builder graph = GraphProto.newBuilder().setName("tiny");
     private final Random random;
     private int unnamed;
 
-    TinyNet(long seed) {
+    public TinyNet(long seed) {
         this.random = new Random(seed);
     }
 
-    String input(String name, long... shape) {
+    public String input(String name, long... shape) {
         graph.addInput(value(name, shape));
         return name;
     }
 
-    void output(String tensor) {
+    public void output(String tensor) {
         graph.addOutput(ValueInfoProto.newBuilder().setName(tensor).setType(TypeProto.newBuilder()
                 .setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))));
     }
 
-    String conv(String module, String x, int in, int out, int kernel, int groups) {
+    public String conv(String module, String x, int in, int out, int kernel, int groups) {
         String w = module + ".weight";
         graph.addInitializer(random(w, out, in / groups, kernel, kernel));
         graph.addInitializer(random(module + ".bias", out));
@@ -54,11 +54,11 @@ final class TinyNet {
         return y;
     }
 
-    String conv(String module, String x, int in, int out) {
+    public String conv(String module, String x, int in, int out) {
         return conv(module, x, in, out, 3, 1);
     }
 
-    String bn(String module, String x, int c) {
+    public String bn(String module, String x, int c) {
         graph.addInitializer(random(module + ".weight", c));
         graph.addInitializer(random(module + ".bias", c));
         graph.addInitializer(random(module + ".running_mean", c));
@@ -76,7 +76,7 @@ final class TinyNet {
     }
 
     /** nn.Linear on a 2-D input: Gemm with transB = 1 and the weight stored [out, in]. */
-    String gemm(String module, String x, int in, int out) {
+    public String gemm(String module, String x, int in, int out) {
         graph.addInitializer(random(module + ".weight", out, in));
         graph.addInitializer(random(module + ".bias", out));
         String y = "/" + module + "/Gemm_output_0";
@@ -87,7 +87,7 @@ final class TinyNet {
     }
 
     /** nn.Linear on a 3-D input: MatMul with the weight stored [in, out], then the bias Add. */
-    String matmul(String module, String x, int in, int out) {
+    public String matmul(String module, String x, int in, int out) {
         String w = "onnx::MatMul_" + module;
         graph.addInitializer(random(w, in, out));
         graph.addInitializer(random(module + ".bias", out));
@@ -98,11 +98,11 @@ final class TinyNet {
         return y;
     }
 
-    String op(String type, String... inputs) {
+    public String op(String type, String... inputs) {
         return op(type, "/" + type + (unnamed == 0 ? "" : "_" + unnamed), inputs);
     }
 
-    String op(String type, String name, String[] inputs, AttributeProto... attrs) {
+    public String op(String type, String name, String[] inputs, AttributeProto... attrs) {
         unnamed++;
         String y = name + "_output_0";
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(type).setName(name).addOutput(y);
@@ -116,29 +116,29 @@ final class TinyNet {
         return y;
     }
 
-    String relu(String x) {
+    public String relu(String x) {
         return op("Relu", x);
     }
 
-    String add(String a, String b) {
+    public String add(String a, String b) {
         return op("Add", a, b);
     }
 
-    String concat(String... xs) {
+    public String concat(String... xs) {
         return op("Concat", "/Concat" + (unnamed == 0 ? "" : "_" + unnamed), xs, integer("axis", 1));
     }
 
-    String gapFlatten(String x) {
+    public String gapFlatten(String x) {
         String g = op("GlobalAveragePool", x);
         return op("Flatten", "/Flatten", new String[]{g}, integer("axis", 1));
     }
 
-    ModelProto build() {
+    public ModelProto build() {
         return ModelProto.newBuilder().setIrVersion(8).setProducerName("pytorch")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(graph).build();
     }
 
-    Path write(Path file) throws IOException {
+    public Path write(Path file) throws IOException {
         Files.write(file, build().toByteArray());
         return file;
     }
