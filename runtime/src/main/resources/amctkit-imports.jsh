@@ -13,3 +13,4 @@ import tech.tablesaw.api.*;
 import java.nio.file.*;
 import java.util.*;
 import io.amctkit.runtime.prune.*;
+import io.amctkit.runtime.evaluation.*;

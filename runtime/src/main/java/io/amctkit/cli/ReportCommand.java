@@ -30,6 +30,9 @@ import java.util.concurrent.Callable;
         exitCodeList = {"0:ok", "1:AMCT rejects the config for this model, or an input is invalid", "2:usage or I/O error"})
 final class ReportCommand implements Callable<Integer> {
 
+    /** Evaluation samples are generated with the calibration seed plus this: never the samples calibrated on. */
+    static final long EVAL_SEED_OFFSET = 7919;
+
     static final class ConfigChoice {
         @Option(names = "--cfg", paramLabel = "FILE", description = "the simplified config (.cfg)")
         Path cfg;
@@ -65,6 +68,18 @@ final class ReportCommand implements Callable<Integer> {
 
     @Option(names = "--seed-value", defaultValue = "1", paramLabel = "S", description = "random seed of the generated samples")
     long sampleSeed;
+
+    @Option(names = "--eval-inputs", paramLabel = "FILE",
+            description = "evaluation samples (same formats as --inputs) for the model-level comparison; default: generated")
+    Path evalInputs;
+
+    @Option(names = "--eval-samples", defaultValue = "16", paramLabel = "N",
+            description = "generated evaluation samples (another seed than calibration; 0: no model-level evaluation; default 16)")
+    int evalSamples;
+
+    @Option(names = "--eval-labels", paramLabel = "FILE",
+            description = ".npy of integer labels, one per evaluation sample: adds top-1 accuracy of each model")
+    Path evalLabels;
 
     @Option(names = "--inputs", paramLabel = "FILE",
             description = "calibration samples: a safetensors file with one tensor per model input, or a .npy array for a"
@@ -106,10 +121,22 @@ final class ReportCommand implements Callable<Integer> {
             if (!result.accepted()) {
                 return ExitCode.INVALID;
             }
+            java.util.Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation = java.util.Optional.empty();
+            if (m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && (evalSamples > 0 || evalInputs != null)) {
+                io.amctkit.runtime.calibration.SampleSource source = evalInputs != null
+                        ? io.amctkit.runtime.calibration.FileSamples.source(evalInputs)
+                        : io.amctkit.runtime.calibration.SampleSource.generated(io.amctkit.runtime.calibration.Calibration.vocabulary(onnx), sampleSeed + EVAL_SEED_OFFSET);
+                int max = evalInputs != null ? Integer.MAX_VALUE : evalSamples;
+                evaluation = io.amctkit.runtime.evaluation.ModelEvaluator.evaluate(onnx, result, used.label(),
+                        new io.amctkit.runtime.evaluation.ModelEvaluator.Options(source, max,
+                                java.util.Optional.ofNullable(evalLabels).map(io.amctkit.runtime.calibration.FileSamples::labels),
+                                threads != null ? threads : Runtime.getRuntime().availableProcessors()));
+                evaluation.ifPresent(e -> e.lines().forEach(stdout::println));
+            }
             stdout.println(result.table().printAll());
             stdout.print(result.summary());
             if (out != null) {
-                Report.Files files = Report.write(out, result, m, cfgName);
+                Report.Files files = Report.write(out, result, m, cfgName, evaluation);
                 files.leftFloat().forEach(l -> err.println("amctkit: " + (l.startsWith("(pruned model) ")
                         ? "filter pruning keeps " + l.substring("(pruned model) ".length()).replaceFirst(": ", " whole: ")
                         : l.startsWith("(pruned model not written) ") ? "pruned_model.onnx not written: "

@@ -56,6 +56,11 @@ public final class Displays {
                     context.renderIfRequested(MIMEType.TEXT_PLAIN, result::summary);
                     context.renderIfRequested(MIMEType.TEXT_HTML, () -> "<pre>" + escape(result.summary()) + "</pre>" + tableHtml(result.table()));
                 });
+        renderer.createRegistration(io.amctkit.runtime.evaluation.Evaluation.class).preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
+                .register((evaluation, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, () -> String.join("\n", evaluation.lines()));
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> io.amctkit.runtime.report.ModelSection.html(evaluation));
+                });
         renderer.createRegistration(Model.class).preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
                 .register((model, context) -> {
                     context.renderIfRequested(MIMEType.TEXT_PLAIN, () -> ModelTable.summary(model));

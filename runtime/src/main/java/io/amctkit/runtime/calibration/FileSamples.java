@@ -64,6 +64,19 @@ public final class FileSamples {
         };
     }
 
+    /** Integer class labels, one per sample: a 1-D {@code .npy} array of int64 or int32. */
+    public static long[] labels(Path file) {
+        if (!file.getFileName().toString().endsWith(".npy")) {
+            throw new ModelException(file, "labels are a .npy array of integers, one per evaluation sample");
+        }
+        Array a = npy(file, false);
+        if (a.shape().length != 1 || a.longs() == null) {
+            throw new ModelException(file, "labels must be a 1-D integer array (one class index per sample); got shape "
+                    + Arrays.toString(a.shape()));
+        }
+        return a.longs();
+    }
+
     private static OnnxTensor slice(OrtEnvironment env, Array a, int i) throws OrtException {
         long[] shape = a.shape().clone();
         shape[0] = 1;

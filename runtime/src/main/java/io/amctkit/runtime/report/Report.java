@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Writes a session's files into a folder, each atomically: {@code report.html}, {@code record.txt}, and when they apply
- * {@code suggested.cfg}, {@code fake_quant_model.onnx}, {@code deploy_model.onnx} and {@code pruned_model.onnx}.
+ * {@code summary.json} (the model-level evaluation), {@code suggested.cfg}, {@code fake_quant_model.onnx},
+ * {@code deploy_model.onnx} and {@code pruned_model.onnx}.
  */
 public final class Report {
 
@@ -30,12 +31,21 @@ public final class Report {
     }
 
     public static Files write(Path dir, SessionResult result, Model model, String configName) throws IOException {
+        return write(dir, result, model, configName, Optional.empty());
+    }
+
+    /** The files, with the model-level evaluation first in report.html and as {@code summary.json}. */
+    public static Files write(Path dir, SessionResult result, Model model, String configName,
+                              Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation) throws IOException {
         java.nio.file.Files.createDirectories(dir);
+        if (evaluation.isPresent()) {
+            writeAtomically(dir.resolve("summary.json"), evaluation.get().toJson());
+        }
         Optional<ReportPlots.Plot> histogram = result.worstLayers(1).stream().findFirst().flatMap(worst -> histogram(worst, model));
         String title = "amctkit report: " + model.source().getFileName() + " with " + configName + " ("
                 + result.resolution().mode().label() + ")";
         Path html = dir.resolve("report.html");
-        writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram)));
+        writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram), evaluation));
         Path record = dir.resolve("record.txt");
         RecordFile.write(RecordFile.of(result, model), record);
         Optional<Path> suggested = Optional.empty();
