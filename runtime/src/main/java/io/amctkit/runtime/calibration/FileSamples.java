@@ -46,8 +46,8 @@ public final class FileSamples {
 
     /** How many samples the file holds, and a source over them. */
     public static SampleSource source(Path file) {
-        return (session, env) -> {
-            Map<String, Array> arrays = read(file, session.getInputInfo());
+        return (infos, env) -> {
+            Map<String, Array> arrays = read(file, infos);
             long count = arrays.values().stream().mapToLong(Array::samples).min().orElse(0);
             int[] next = {0};
             return () -> {

@@ -15,12 +15,18 @@ public interface SampleSource {
         Map<String, OnnxTensor> next() throws OrtException;
     }
 
-    Generator open(OrtSession session, OrtEnvironment env) throws OrtException;
+    /** Samples for a model with these inputs (by name, in the model's order). */
+    Generator open(Map<String, ai.onnxruntime.NodeInfo> inputs, OrtEnvironment env) throws OrtException;
+
+    /** Samples for the inputs of {@code session}. */
+    default Generator open(OrtSession session, OrtEnvironment env) throws OrtException {
+        return open(session.getInputInfo(), env);
+    }
 
     /** Generated inputs (see {@link SampleInputs}) with token ids below {@code vocabulary}. */
     static SampleSource generated(long vocabulary, long seed) {
-        return (session, env) -> {
-            SampleInputs inputs = new SampleInputs(session.getInputInfo(), vocabulary, seed);
+        return (infos, env) -> {
+            SampleInputs inputs = new SampleInputs(infos, vocabulary, seed);
             return () -> inputs.next(env);
         };
     }

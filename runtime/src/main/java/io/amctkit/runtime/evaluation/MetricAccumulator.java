@@ -3,7 +3,7 @@ package io.amctkit.runtime.evaluation;
 import java.util.OptionalDouble;
 
 /** Accumulates {@link OutputMetrics} for one output, one sample at a time (nothing but running sums is kept). */
-final class MetricAccumulator {
+public final class MetricAccumulator {
 
     private final String name;
     private double signal;
@@ -16,12 +16,12 @@ final class MetricAccumulator {
     private long agreeing;
     private boolean classScores = true;
 
-    MetricAccumulator(String name) {
+    public MetricAccumulator(String name) {
         this.name = name;
     }
 
     /** One sample's output: the float model's {@code reference}, the compressed model's {@code actual}, its shape. */
-    void add(float[] reference, float[] actual, long[] shape) {
+    public void add(float[] reference, float[] actual, long[] shape) {
         if (reference.length != actual.length) {
             throw new IllegalArgumentException("output " + name + " has " + actual.length + " values where the float model has "
                     + reference.length);
@@ -65,7 +65,7 @@ final class MetricAccumulator {
         return best;
     }
 
-    OutputMetrics result() {
+    public OutputMetrics result() {
         double sqnr = noise == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(signal / noise);
         return new OutputMetrics(name, sqnr, samples == 0 ? Double.NaN : cosineSum / samples,
                 samples == 0 ? Double.NaN : cosineMin, maxAbs,

@@ -98,11 +98,35 @@ public final class ReportPlots {
         return png(title, chart);
     }
 
+    /**
+     * A sensitivity analysis: per layer, in order of impact, the output SQNR with only that layer compressed and with
+     * all but that layer compressed (horizontal bars, full layer names).
+     */
+    public static Plot sensitivity(io.amctkit.runtime.sensitivity.SensitivityResult result) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (io.amctkit.runtime.sensitivity.SensitivityResult.LayerImpact l : result.layers()) {
+            data.addValue(finite(l.onlyThis().sqnrDb()), "only this layer compressed", l.layer());
+            data.addValue(finite(l.allButThis().sqnrDb()), "all but this layer compressed", l.layer());
+        }
+        String title = "Output SQNR (dB) per layer, most sensitive first";
+        JFreeChart chart = ChartFactory.createBarChart(title, "layer", "output SQNR to the float model (dB)", data,
+                PlotOrientation.HORIZONTAL, true, false, false);
+        return png(title, chart, WIDTH, Math.max(HEIGHT, 120 + 28 * result.layers().size()));
+    }
+
+    private static double finite(double v) {
+        return Double.isFinite(v) ? v : 200;
+    }
+
     private static Plot png(String title, JFreeChart chart) {
+        return png(title, chart, WIDTH, HEIGHT);
+    }
+
+    private static Plot png(String title, JFreeChart chart, int width, int height) {
         chart.setBackgroundPaint(Color.WHITE);
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
+            ChartUtils.writeChartAsPNG(out, chart, width, height);
             return new Plot(title, out.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
