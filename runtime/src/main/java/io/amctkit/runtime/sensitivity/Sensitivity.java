@@ -230,22 +230,33 @@ public final class Sensitivity {
         if (!free || one.size() == 1) {
             return one;
         }
+        List<Map<String, OnnxTensor>> out = new ArrayList<>();
+        for (int from = 0; from < one.size(); from += BATCH) {
+            out.add(stack(env, one.subList(from, Math.min(one.size(), from + BATCH))));
+        }
+        one.forEach(m -> m.values().forEach(OnnxTensor::close));
+        return out;
+    }
+
+    /** Samples stacked per run: enough to keep ONNX Runtime's threads busy, few enough to bound its activations. */
+    static final int BATCH = 64;
+
+    private static Map<String, OnnxTensor> stack(OrtEnvironment env, List<Map<String, OnnxTensor>> samples) throws OrtException {
         Map<String, OnnxTensor> stacked = new LinkedHashMap<>();
-        for (String name : one.get(0).keySet()) {
-            OnnxTensor first = one.get(0).get(name);
+        for (String name : samples.get(0).keySet()) {
+            OnnxTensor first = samples.get(0).get(name);
             long[] shape = first.getInfo().getShape().clone();
-            shape[0] = one.size();
+            shape[0] = samples.size();
             if (first.getInfo().type == ai.onnxruntime.OnnxJavaType.FLOAT) {
                 FloatBuffer all = FloatBuffer.allocate((int) Arrays.stream(shape).reduce(1, (a, b) -> a * b));
-                one.forEach(m -> all.put(m.get(name).getFloatBuffer()));
+                samples.forEach(m -> all.put(m.get(name).getFloatBuffer()));
                 stacked.put(name, OnnxTensor.createTensor(env, all.flip(), shape));
             } else {
                 LongBuffer all = LongBuffer.allocate((int) Arrays.stream(shape).reduce(1, (a, b) -> a * b));
-                one.forEach(m -> all.put(m.get(name).getLongBuffer()));
+                samples.forEach(m -> all.put(m.get(name).getLongBuffer()));
                 stacked.put(name, OnnxTensor.createTensor(env, all.flip(), shape));
             }
         }
-        one.forEach(m -> m.values().forEach(OnnxTensor::close));
-        return List.of(stacked);
+        return stacked;
     }
 }
