@@ -59,7 +59,7 @@ public final class DeployExport {
                     .addAttribute(AttributeProto.newBuilder().setName("dst_type").setType(AttributeProto.AttributeType.STRING)
                             .setS(ByteString.copyFromUtf8("INT8"))).build());
             String weight = node.getInput(1);
-            replaced.put(weight, int8(plan.constants.get(weight).getName(), t.weightLevels(model, 8), t.weightShape()));
+            replaced.put(weight, int8(plan.constants.get(weight).getName(), t.prunedWeightLevels(model, 8, plan.constants.get(weight)), t.weightShape()));
             float[] deq = t.deqScales();
             if (node.getInputCount() > 2 && plan.constants.containsKey(node.getInput(2))) {
                 replaced.put(node.getInput(2), int32Bias(model, l, plan.constants.get(node.getInput(2)), deq));

@@ -26,7 +26,7 @@ import java.util.Set;
 final class ExportPlan {
 
     /** A quantized layer to rewrite: its node, layer, session report and activation factors. */
-    record Target(NodeProto node, ModelLayer layer, LayerReport report, float scaleD, int offsetD, int bits) {
+    record Target(NodeProto node, ModelLayer layer, LayerReport report, float scaleD, int offsetD, int bits, int[] cutInputs) {
 
         float[] scaleW() {
             return report.artifacts().weightScales();
@@ -42,11 +42,26 @@ final class ExportPlan {
             return deq;
         }
 
-        /** The stored weight's integer levels clamp(round(w/scale_w)), with the layer's pruning applied. */
+        /** The stored weight's integer levels clamp(round(w/scale_w)), with the layer's own pruning applied. */
         float[] weightLevels(OnnxModel model, int weightBits) {
             INDArray w = sparsified(model, layer, report);
             float[] levels = levelValues(w, scaleW(), outputAxis(node), weightBits);
             w.close();
+            return levels;
+        }
+
+        /**
+         * The levels of the model AMCT trains: the layer's own pruning, and the input channels that AMCT's filter-prune
+         * records cut from it zeroed (AMCT removes them before QAT; zero inputs compute the same).
+         */
+        float[] prunedWeightLevels(OnnxModel model, int weightBits, TensorProto stored) {
+            float[] levels = weightLevels(model, weightBits);
+            float[] mask = cutInputs.length == 0 ? null : InputChannels.mask(node, stored, cutInputs);
+            if (mask != null) {
+                for (int i = 0; i < levels.length; i++) {
+                    levels[i] = mask[i] != 0 ? 0f : levels[i];
+                }
+            }
             return levels;
         }
 
@@ -79,8 +94,11 @@ final class ExportPlan {
             if (why.isPresent()) {
                 plan.leftFloat.add(layer.get().name() + ": " + why.get());
             } else {
+                int[] cut = session.filterPruning().consumerEntries(layer.get().name()).stream()
+                        .filter(e -> e.type().equals("Conv") || e.type().equals("Gemm") || e.type().equals("MatMul"))
+                        .flatMapToInt(e -> java.util.Arrays.stream(e.pruneIndex())).distinct().sorted().toArray();
                 plan.targets.put(node.getOutput(0), new Target(node, layer.get(), report, act.get()[0], (int) act.get()[1],
-                        (int) act.get()[2]));
+                        (int) act.get()[2], cut));
             }
         }
         return plan;

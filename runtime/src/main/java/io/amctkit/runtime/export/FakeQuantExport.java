@@ -58,7 +58,7 @@ public final class FakeQuantExport {
             nodes.add(op("Clip", p + "clip", List.of(p + "add.out", p + "min", p + "max"), p + "clip.out"));
             nodes.add(op("Sub", p + "sub", List.of(p + "clip.out", p + "offset"), p + "sub.out"));
             String weight = node.getInput(1);
-            replaced.put(weight, floats(plan.constants.get(weight).getName(), t.weightLevels(model, t.report().weightBits()), t.weightShape()));
+            replaced.put(weight, floats(plan.constants.get(weight).getName(), t.prunedWeightLevels(model, t.report().weightBits(), plan.constants.get(weight)), t.weightShape()));
             float[] deq = t.deqScales();
             if (node.getInputCount() > 2 && plan.constants.containsKey(node.getInput(2))) {
                 replaced.put(node.getInput(2), intBias(plan.constants.get(node.getInput(2)), deq));

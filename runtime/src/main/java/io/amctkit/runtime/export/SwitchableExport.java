@@ -197,7 +197,7 @@ public final class SwitchableExport {
                     continue;
                 }
                 TensorProto w = plan.constants.get(node.getInput(1));
-                float[] mask = inputMask(node, w, c.pruneIndex());
+                float[] mask = InputChannels.mask(node, w, c.pruneIndex());
                 if (mask != null) {
                     out.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(new Cut("r" + r, mask, producers));
                 }
@@ -213,50 +213,6 @@ public final class SwitchableExport {
             }
         }
         return null;
-    }
-
-    /** 1 where the stored weight reads a cut input channel; null for a depthwise convolution (it passes the channels on). */
-    private static float[] inputMask(NodeProto node, TensorProto w, int[] inputs) {
-        long[] s = w.getDimsList().stream().mapToLong(Long::longValue).toArray();
-        float[] mask = new float[(int) java.util.Arrays.stream(s).reduce(1, (a, b) -> a * b)];
-        java.util.Set<Integer> cut = new java.util.HashSet<>();
-        for (int i : inputs) {
-            cut.add(i);
-        }
-        switch (node.getOpType()) {
-            case "Conv" -> {
-                long groups = node.getAttributeList().stream().filter(a -> a.getName().equals("group")).mapToLong(a -> a.getI()).findFirst().orElse(1);
-                long perIn = s[1];
-                if (perIn == 1 && groups > 1) {
-                    return null;
-                }
-                long perOut = s[0] / groups;
-                long inner = mask.length / (s[0] * perIn);
-                for (long o = 0; o < s[0]; o++) {
-                    long group = o / perOut;
-                    for (long j = 0; j < perIn; j++) {
-                        if (cut.contains((int) (group * perIn + j))) {
-                            for (long k = 0; k < inner; k++) {
-                                mask[(int) ((o * perIn + j) * inner + k)] = 1;
-                            }
-                        }
-                    }
-                }
-            }
-            case "Gemm" -> {
-                boolean transB = node.getAttributeList().stream().anyMatch(a -> a.getName().equals("transB") && a.getI() != 0);
-                for (int i = 0; i < mask.length; i++) {
-                    int in = transB ? (int) (i % s[1]) : (int) (i / s[1]);
-                    mask[i] = cut.contains(in) ? 1 : 0;
-                }
-            }
-            default -> {   // MatMul: [in, out]
-                for (int i = 0; i < mask.length; i++) {
-                    mask[i] = cut.contains((int) (i / s[1])) ? 1 : 0;
-                }
-            }
-        }
-        return mask;
     }
 
     /** weight · (1 − s·mask), s the largest of the record's producers' switches. */

@@ -67,6 +67,12 @@ class FashionMnistTest {
             assertTrue(a.pruned().getAsDouble() < a.floatModel() - 0.02 && a.pruned().getAsDouble() > 0.2,
                     "30 % of the filters cost accuracy before any fine-tuning, but the model still classifies: " + a.line());
             assertTrue(prune.filterPruning().records().stream().anyMatch(io.amctkit.runtime.prune.FilterPruneRecord::prunes));
+            // compressed: AMCT prunes first, then trains INT8 on the pruned model; the fake-quant model is that model
+            SessionResult both = calibrated(m, A8W8 + PRUNE_30, Mode.COMPRESSED, k);
+            Accuracy c = ModelEvaluator.evaluate(m, both, "compressed", new ModelEvaluator.Options(source, 10_000, Optional.of(labels), 2))
+                    .orElseThrow().accuracy().orElseThrow();
+            assertEquals(c.pruned().getAsDouble(), c.fakeQuant().getAsDouble(), 0.02, "compressed fake-quant = pruned + INT8: " + c.line());
+            System.out.println("fashion-mnist compressed " + c.line());
             System.out.println("fashion-mnist " + a.line());
         }
     }
