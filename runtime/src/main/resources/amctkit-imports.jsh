@@ -14,3 +14,6 @@ import java.nio.file.*;
 import java.util.*;
 import io.amctkit.runtime.prune.*;
 import io.amctkit.runtime.evaluation.*;
+import io.amctkit.runtime.sensitivity.*;
+import io.amctkit.runtime.tuning.*;
+import io.amctkit.runtime.model.onnx.OnnxModel;
