@@ -246,7 +246,7 @@ Tuner.Pipeline pipeline = c -> {
     return new Tuner.Candidate(c, s, ModelEvaluator.evaluate(minilm, s, "quant", options).get());
 };
 TuneResult tuned = Tuner.tune(minilm, cfg, QUANT, pipeline,
-    new Tuner.Options(new Target(Target.Kind.COSINE, 0.99), evalSamples, 8, Optional.empty(), 2), Tuner.Progress.NONE);
+    new Tuner.Options(new Target(Target.Kind.COSINE, 0.99), evalSamples, 8, Optional.empty(), 2, false), Tuner.Progress.NONE);
 System.out.println(tuned.summary());
 String tunedCfg = TunedConfig.text(tuned, "seed quant", QUANT);
 tunedCfg.lines().filter(l -> l.startsWith("# ") || l.startsWith("quant_skip_layers")).limit(12).collect(java.util.stream.Collectors.joining("\\n"))

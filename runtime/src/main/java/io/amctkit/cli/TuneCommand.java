@@ -70,6 +70,10 @@ final class TuneCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     TargetChoice target;
 
+    @Option(names = "--allow-int4", description = "once the target is met, give INT4 weights (A8W4) to as many of the least costly"
+            + " layers as keep it met (each step a full evaluation)")
+    boolean allowInt4;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "where tuned.cfg, tune.json and both reports go")
     Path out;
 
@@ -106,7 +110,7 @@ final class TuneCommand implements Callable<Integer> {
             io.amctkit.runtime.session.ProgressBar bar = new io.amctkit.runtime.session.ProgressBar(err, System.console() != null);
             int[] step = {0};
             TuneResult r = Tuner.tune(onnx, p.config(), p.mode(), pipeline, new Tuner.Options(goal, run.evaluationSource(onnx),
-                    run.evaluationCount(), run.labels(), run.threadCount()), what -> bar.layerDone(++step[0], step[0] + 1, what));
+                    run.evaluationCount(), run.labels(), run.threadCount(), allowInt4), what -> bar.layerDone(++step[0], step[0] + 1, what));
             bar.finish();
             stdout.print(r.summary());
             Files.createDirectories(out);

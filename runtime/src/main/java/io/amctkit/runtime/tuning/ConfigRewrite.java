@@ -39,6 +39,19 @@ final class ConfigRewrite {
      *                                  differently
      */
     static Rewritten of(RetrainConfig config, List<Layer> layers, Mode mode, Set<String> keepFloat, Set<String> keepUnpruned) {
+        return of(config, layers, mode, keepFloat, keepUnpruned, Set.of());
+    }
+
+    /**
+     * As above, and {@code int4} layers take INT4 weights (A8W4): each gets a layer override restating its resolved
+     * quantization (an override replaces, it does not merge) with {@code dst_type: INT4} for the weights.
+     */
+    static Rewritten of(RetrainConfig config, List<Layer> layers, Mode mode, Set<String> keepFloat, Set<String> keepUnpruned,
+                        Set<String> int4) {
+        Rewritten base = int4.isEmpty() ? null : of(config, layers, mode, keepFloat, keepUnpruned, Set.of());
+        if (base != null) {
+            return withInt4(base, layers, mode, int4);
+        }
         AMCTRetrainConfig.Builder b = config.toProto().toBuilder();
         List<String> changes = new ArrayList<>();
         Map<String, String> typeOf = new LinkedHashMap<>();
@@ -118,6 +131,68 @@ final class ConfigRewrite {
             throw new IllegalArgumentException("AMCT would reject the rewritten config: " + after.rejection().orElseThrow().message());
         }
         verify(before, after, layers, keepFloat, keepUnpruned);
+        return new Rewritten(rewritten, changes);
+    }
+
+    private static Rewritten withInt4(Rewritten base, List<Layer> layers, Mode mode, Set<String> int4) {
+        Resolution before = Resolver.resolve(base.config(), layers, mode);
+        AMCTRetrainConfig.Builder b = base.config().toProto().toBuilder();
+        List<String> changes = new ArrayList<>(base.changes());
+        for (String name : int4) {
+            io.amctkit.dsl.resolve.QuantPlan q = before.plan(name).flatMap(p -> p.quant()).filter(p -> p.enabled())
+                    .orElseThrow(() -> new IllegalArgumentException(name + " is not quantized: no INT4 weights to give it"));
+            var act = io.amctkit.dsl.proto.ActULQquantize.newBuilder().setDstType(q.activationType());
+            if (q.clipMax().isPresent() && q.clipMin().isPresent()) {
+                act.setClipMaxMin(io.amctkit.dsl.proto.ClipMaxMin.newBuilder().setClipMax(q.clipMax().get()).setClipMin(q.clipMin().get()));
+            }
+            q.fixedMin().ifPresent(act::setFixedMin);
+            var weights = io.amctkit.dsl.proto.RetrainWeightQuantConfig.newBuilder();
+            if (q.weightAlgo().equals("arq_retrain")) {
+                weights.setArqRetrain(io.amctkit.dsl.proto.ARQRetrain.newBuilder().setDstType(io.amctkit.dsl.proto.DataType.INT4)
+                        .setChannelWise(q.channelWise()));
+            } else {
+                weights.setUlqRetrain(io.amctkit.dsl.proto.WtsULQRetrain.newBuilder().setDstType(io.amctkit.dsl.proto.DataType.INT4)
+                        .setChannelWise(q.channelWise()));
+            }
+            RetrainOverrideLayer.Builder o = RetrainOverrideLayer.newBuilder().setLayerName(name)
+                    .setRetrainDataQuantConfig(io.amctkit.dsl.proto.RetrainDataQuantConfig.newBuilder().setUlqQuantize(act))
+                    .setRetrainWeightQuantConfig(weights);
+            int existing = -1;
+            for (int i = 0; i < b.getOverrideLayerConfigsCount(); i++) {
+                if (b.getOverrideLayerConfigs(i).getLayerName().equals(name)) {
+                    existing = i;
+                }
+            }
+            if (existing >= 0) {
+                RetrainOverrideLayer old = b.getOverrideLayerConfigs(existing);
+                if (old.hasPruneConfig()) {
+                    o.setPruneConfig(old.getPruneConfig());
+                }
+                b.setOverrideLayerConfigs(existing, o);
+            } else {
+                b.addOverrideLayerConfigs(o);
+            }
+            changes.add(name + ": INT4 weights (A8W4)");
+        }
+        RetrainConfig rewritten = RetrainConfig.of(b.build());
+        Resolution after = Resolver.resolve(rewritten, layers, mode);
+        if (!after.isAccepted()) {
+            throw new IllegalArgumentException("AMCT would reject INT4 weights here: " + after.rejection().orElseThrow().message());
+        }
+        Map<String, Object> a = before.toAmctJson();
+        Map<String, Object> c = after.toAmctJson();
+        for (Layer l : layers) {
+            if (int4.contains(l.name())) {
+                io.amctkit.dsl.resolve.QuantPlan q = after.plan(l.name()).flatMap(p -> p.quant()).orElseThrow();
+                io.amctkit.dsl.resolve.QuantPlan was = before.plan(l.name()).flatMap(p -> p.quant()).orElseThrow();
+                if (!q.enabled() || q.activationType() != was.activationType() || q.channelWise() != was.channelWise()
+                        || !q.clipMax().equals(was.clipMax()) || !q.clipMin().equals(was.clipMin())) {
+                    throw new IllegalArgumentException(l.name() + ": its INT4 override would change more than the weights");
+                }
+            } else if (!Objects.equals(a.get(l.name()), c.get(l.name()))) {
+                throw new IllegalArgumentException(l.name() + " would resolve differently: " + a.get(l.name()) + " became " + c.get(l.name()));
+            }
+        }
         return new Rewritten(rewritten, changes);
     }
 

@@ -12,11 +12,12 @@ import java.util.Locale;
  * whether the target is met.
  */
 public record TuneResult(Target target, Tuner.Candidate original, Tuner.Candidate tuned, List<String> keptUncompressed,
-                         List<String> changes, int rankingEvaluations, int searchEvaluations, int fullEvaluations,
-                         boolean met) {
+                         List<String> int4Weights, List<String> changes, int rankingEvaluations, int searchEvaluations,
+                         int fullEvaluations, boolean met) {
 
     public TuneResult {
         keptUncompressed = List.copyOf(keptUncompressed);
+        int4Weights = List.copyOf(int4Weights);
         changes = List.copyOf(changes);
     }
 
@@ -25,14 +26,19 @@ public record TuneResult(Target target, Tuner.Candidate original, Tuner.Candidat
         StringBuilder s = new StringBuilder();
         s.append("target: ").append(target.describe()).append('\n');
         original.evaluation().lines().forEach(l -> s.append("original ").append(l).append('\n'));
-        if (keptUncompressed.isEmpty() && tuned == original) {
+        if (keptUncompressed.isEmpty() && int4Weights.isEmpty() && tuned == original) {
             s.append(met ? "the original config meets the target: nothing to change\n" : "");
             return s.toString();
         }
         s.append(String.format(Locale.ROOT, "search: %d layers ranked by %d switchable-model evaluations, %d more to find how many"
                 + " to keep uncompressed, %d full evaluation(s) to confirm%n", rankingEvaluations, rankingEvaluations,
                 searchEvaluations, fullEvaluations - 1));
-        s.append("kept uncompressed (most costly first): ").append(String.join(", ", keptUncompressed)).append('\n');
+        if (!keptUncompressed.isEmpty()) {
+            s.append("kept uncompressed (most costly first): ").append(String.join(", ", keptUncompressed)).append('\n');
+        }
+        if (!int4Weights.isEmpty()) {
+            s.append("INT4 weights (least costly first): ").append(String.join(", ", int4Weights)).append('\n');
+        }
         tuned.evaluation().lines().forEach(l -> s.append("tuned ").append(l).append('\n'));
         s.append(String.format(Locale.ROOT, "weights: %.2f MB -> %.2f MB tuned (original config: %.2f MB)%n",
                 tuned.session().bitsBefore() / 8e6, tuned.session().bitsAfter() / 8e6, original.session().bitsAfter() / 8e6));
@@ -49,6 +55,8 @@ public record TuneResult(Target target, Tuner.Candidate original, Tuner.Candidat
                 .put("full_evaluations", fullEvaluations);
         var kept = root.putArray("kept_uncompressed");
         keptUncompressed.forEach(kept::add);
+        var four = root.putArray("int4_weights");
+        int4Weights.forEach(four::add);
         var ch = root.putArray("changes");
         changes.forEach(ch::add);
         try {

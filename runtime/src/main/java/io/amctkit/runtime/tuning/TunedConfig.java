@@ -58,7 +58,10 @@ public final class TunedConfig {
             }
             if (line.equals("override_layer_configs {") && i + 1 < lines.size()) {
                 Matcher name = NAME.matcher(lines.get(i + 1));
-                if (name.matches() && !originallyOverridden.contains(name.group(1))) {
+                if (name.matches() && r.int4Weights().contains(name.group(1))) {
+                    out.add("# " + name.group(1) + ": INT4 weights (A8W4): among the layers that cost the model least alone, and the"
+                            + " target still holds with them in INT4");
+                } else if (name.matches() && !originallyOverridden.contains(name.group(1))) {
                     out.add("# " + name.group(1) + ": override_layer_types " + String.join(", ", spelledTypes) + " spelled out for this layer,"
                             + " because AMCT lets a type override beat a quant skip (the layers kept float are left out)");
                 }

@@ -47,7 +47,7 @@ public final class Tuner {
     }
 
     /** The samples the target is measured on (the same for the search and the confirmation), and threads. */
-    public record Options(Target target, SampleSource source, int samples, Optional<long[]> labels, int threads) {
+    public record Options(Target target, SampleSource source, int samples, Optional<long[]> labels, int threads, boolean allowInt4) {
     }
 
     private Tuner() {
@@ -58,8 +58,9 @@ public final class Tuner {
         progress.step("evaluating the original config");
         Candidate original = pipeline.evaluate(config);
         int full = 1;
-        if (o.target().met(original.evaluation())) {
-            return new TuneResult(o.target(), original, original, List.of(), List.of(), 0, 0, full, true);
+        boolean metAlready = o.target().met(original.evaluation());
+        if (metAlready && !o.allowInt4()) {
+            return new TuneResult(o.target(), original, original, List.of(), List.of(), List.of(), 0, 0, full, true);
         }
         List<String> ranked;
         int switchedEvaluations;
@@ -93,13 +94,15 @@ public final class Tuner {
                     lo = mid + 1;
                 }
             }
-            k = lo;
+            k = metAlready ? 0 : lo;
         }
         Candidate best = original;
         List<String> changes = List.of();
         List<String> kept = List.of();
-        boolean met = false;
-        for (int attempt = 0; attempt < 3 && k <= ranked.size(); attempt++, k++) {
+        boolean met = metAlready;
+        Set<String> keptFloatFinal = Set.of();
+        Set<String> keptUnprunedFinal = Set.of();
+        for (int attempt = 0; !metAlready && attempt < 3 && k <= ranked.size(); attempt++, k++) {
             List<String> rescue = ranked.subList(0, k);
             Set<String> keepFloat = new LinkedHashSet<>();
             Set<String> keepUnpruned = new LinkedHashSet<>();
@@ -119,12 +122,56 @@ public final class Tuner {
             best = c;
             changes = rewritten.changes();
             kept = List.copyOf(rescue);
+            keptFloatFinal = keepFloat;
+            keptUnprunedFinal = keepUnpruned;
             if (o.target().met(c.evaluation())) {
                 met = true;
                 break;
             }
         }
-        return new TuneResult(o.target(), original, best, kept, changes, switchedEvaluations, searchEvaluations, full, met);
+        List<String> int4 = List.of();
+        if (o.allowInt4() && met) {
+            // the least costly quantized layers with INT8 weights and activations: how many take INT4 weights and still meet it
+            List<String> tolerant = new ArrayList<>();
+            for (int i = ranked.size() - 1; i >= 0; i--) {
+                String name = ranked.get(i);
+                LayerReport r = original.session().layers().stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow();
+                boolean int8 = best.session().resolution().plan(name).flatMap(p -> p.quant()).filter(q -> q.enabled())
+                        .map(q -> q.activationType() == io.amctkit.dsl.proto.DataType.INT8 && q.weightType() == io.amctkit.dsl.proto.DataType.INT8)
+                        .orElse(false);
+                if (!kept.contains(name) && r.quantized() && int8) {
+                    tolerant.add(name);
+                }
+            }
+            int lo = 0;
+            int hi = tolerant.size();
+            while (lo < hi) {
+                int mid = (lo + hi + 1) / 2;
+                progress.step("INT4 weights for the " + mid + " least costly layers, full evaluation");
+                Optional<Candidate> c = int4Candidate(config, layers, mode, keptFloatFinal, keptUnprunedFinal,
+                        Set.copyOf(tolerant.subList(0, mid)), pipeline);
+                full++;
+                if (c.isPresent() && o.target().met(c.get().evaluation())) {
+                    lo = mid;
+                    best = c.get();
+                    int4 = List.copyOf(tolerant.subList(0, mid));
+                    changes = ConfigRewrite.of(config, layers, mode, keptFloatFinal, keptUnprunedFinal, Set.copyOf(int4)).changes();
+                } else {
+                    hi = mid - 1;
+                }
+            }
+        }
+        return new TuneResult(o.target(), original, best, kept, int4, changes, switchedEvaluations, searchEvaluations, full, met);
+    }
+
+    /** A config with INT4 weights on these layers, evaluated; empty when AMCT's config cannot express it. */
+    private static Optional<Candidate> int4Candidate(RetrainConfig config, List<Layer> layers, Mode mode, Set<String> keepFloat,
+                                                     Set<String> keepUnpruned, Set<String> int4, Pipeline pipeline) {
+        try {
+            return Optional.of(pipeline.evaluate(ConfigRewrite.of(config, layers, mode, keepFloat, keepUnpruned, int4).config()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** The comparison a target is measured on: the fake-quant model, else the pruned one. */

@@ -94,7 +94,7 @@ class TuneTest {
             Evaluation base = pipeline.evaluate(cfg).evaluation();
             double target = base.fakeQuant().orElseThrow().main().sqnrDb() + 10;
             TuneResult r = Tuner.tune(m, cfg, Mode.QUANT, pipeline, new Tuner.Options(new Target(Target.Kind.SQNR_DB, target), eval, 8,
-                    Optional.empty(), 1), Tuner.Progress.NONE);
+                    Optional.empty(), 1, false), Tuner.Progress.NONE);
             assertTrue(r.met(), r.summary());
             assertFalse(r.keptUncompressed().isEmpty());
             assertTrue(r.keptUncompressed().size() < 4, "not everything kept float: " + r.keptUncompressed());
@@ -110,6 +110,38 @@ class TuneTest {
             assertTrue(again.fakeQuant().orElseThrow().main().sqnrDb() >= target);
             for (String kept : r.keptUncompressed()) {
                 assertTrue(text.contains("# " + kept + ": kept float"), text);
+            }
+        }
+    }
+
+    @Test
+    void withInt4TheLeastCostlyLayersTakeInt4WeightsWhileTheTargetHolds() throws Exception {
+        Path file = FilterPruningTest.p1().write(dir.resolve("p1.onnx"));
+        RetrainConfig cfg = RetrainConfig.parse("c.cfg", "retrain_data_quant_config { ulq_quantize { dst_type: INT8 } }\n"
+                + "retrain_weight_quant_config { arq_retrain { channel_wise: false } }\n");
+        try (OnnxModel m = (OnnxModel) Models.open(file); Kernels k = Backends.select().kernels(1)) {
+            SampleSource eval = SampleSource.generated(2, 77);
+            ModelEvaluator.Options options = new ModelEvaluator.Options(eval, 8, Optional.empty(), 1);
+            Tuner.Pipeline pipeline = c -> {
+                SessionResult s = Calibration.calibrate(m, Session.of(m, c, Mode.QUANT).run(k, Session.Progress.NONE),
+                        Optional.empty(), 4, 1, k);
+                return new Tuner.Candidate(c, s, ModelEvaluator.evaluate(m, s, "quant", options).orElseThrow());
+            };
+            double base = pipeline.evaluate(cfg).evaluation().fakeQuant().orElseThrow().main().sqnrDb();
+            Target target = new Target(Target.Kind.SQNR_DB, base - 12);
+            TuneResult r = Tuner.tune(m, cfg, Mode.QUANT, pipeline, new Tuner.Options(target, eval, 8, Optional.empty(), 1, true),
+                    Tuner.Progress.NONE);
+            assertTrue(r.met());
+            assertTrue(r.keptUncompressed().isEmpty(), "the original meets the target: nothing kept float");
+            assertFalse(r.int4Weights().isEmpty(), r.summary());
+            assertTrue(r.tuned().session().bitsAfter() < r.original().session().bitsAfter(), "more compression than the original");
+            assertTrue(target.met(r.tuned().evaluation()));
+            String text = TunedConfig.text(r, "c.cfg", Mode.QUANT);
+            Resolution back = Resolver.resolve(RetrainConfig.parse("tuned.cfg", text), m.layers().stream().map(ModelLayer::toLayer).toList(), Mode.QUANT);
+            for (String layer : r.int4Weights()) {
+                var q = back.plan(layer).orElseThrow().quant().orElseThrow();
+                assertTrue(q.weightType() == io.amctkit.dsl.proto.DataType.INT4 || q.int4Downgraded(), layer);
+                assertTrue(text.contains("# " + layer + ": INT4 weights (A8W4)"), text);
             }
         }
     }
