@@ -40,6 +40,14 @@ class TuneTest {
     static final List<Layer> LAYERS = List.of(Layer.of("c1", "Conv2d", 3, 8, 1), Layer.of("c2", "Conv2d", 8, 8, 1),
             Layer.of("fc1", "Linear", 8, 8, 1), Layer.of("fc2", "Linear", 8, 4, 1));
 
+    /** The whole pipeline in quant mode: session, calibration on 4 generated samples, exports, evaluation. */
+    static Tuner.Pipeline pipeline(OnnxModel m, Kernels k, ModelEvaluator.Options options) {
+        return c -> {
+            SessionResult s = Calibration.calibrate(m, Session.of(m, c, Mode.QUANT).run(k, Session.Progress.NONE), Optional.empty(), 4, 1, k);
+            return new Tuner.Candidate(c, s, ModelEvaluator.evaluate(m, s, "quant", options).orElseThrow());
+        };
+    }
+
     @Test
     void keepingALayerFloatSpellsOutTheTypeOverrideThatWouldBeatTheSkip() {
         String text = "retrain_data_quant_config { ulq_quantize { dst_type: INT8 } }\n"
@@ -86,11 +94,7 @@ class TuneTest {
         try (OnnxModel m = (OnnxModel) Models.open(file); Kernels k = Backends.select().kernels(1)) {
             SampleSource eval = SampleSource.generated(2, 1234);
             ModelEvaluator.Options options = new ModelEvaluator.Options(eval, 8, Optional.empty(), 1);
-            Tuner.Pipeline pipeline = c -> {
-                SessionResult s = Calibration.calibrate(m, Session.of(m, c, Mode.QUANT).run(k, Session.Progress.NONE),
-                        Optional.empty(), 4, 1, k);
-                return new Tuner.Candidate(c, s, ModelEvaluator.evaluate(m, s, "quant", options).orElseThrow());
-            };
+            Tuner.Pipeline pipeline = pipeline(m, k, options);
             Evaluation base = pipeline.evaluate(cfg).evaluation();
             double target = base.fakeQuant().orElseThrow().main().sqnrDb() + 10;
             TuneResult r = Tuner.tune(m, cfg, Mode.QUANT, pipeline, new Tuner.Options(new Target(Target.Kind.SQNR_DB, target), eval, 8,
@@ -122,11 +126,7 @@ class TuneTest {
         try (OnnxModel m = (OnnxModel) Models.open(file); Kernels k = Backends.select().kernels(1)) {
             SampleSource eval = SampleSource.generated(2, 77);
             ModelEvaluator.Options options = new ModelEvaluator.Options(eval, 8, Optional.empty(), 1);
-            Tuner.Pipeline pipeline = c -> {
-                SessionResult s = Calibration.calibrate(m, Session.of(m, c, Mode.QUANT).run(k, Session.Progress.NONE),
-                        Optional.empty(), 4, 1, k);
-                return new Tuner.Candidate(c, s, ModelEvaluator.evaluate(m, s, "quant", options).orElseThrow());
-            };
+            Tuner.Pipeline pipeline = pipeline(m, k, options);
             double base = pipeline.evaluate(cfg).evaluation().fakeQuant().orElseThrow().main().sqnrDb();
             Target target = new Target(Target.Kind.SQNR_DB, base - 12);
             TuneResult r = Tuner.tune(m, cfg, Mode.QUANT, pipeline, new Tuner.Options(target, eval, 8, Optional.empty(), 1, true),
