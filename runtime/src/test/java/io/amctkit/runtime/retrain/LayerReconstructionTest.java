@@ -216,4 +216,52 @@ class LayerReconstructionTest {
             assertEquals(300, result.losses().size());
         }
     }
+
+    /**
+     * AdaRound on ARQ's grid, on correlated inputs (as real activations are): a lower INT4 reconstruction error than
+     * ARQ's nearest rounding, and weights ARQ maps to themselves bit for bit (same scale, same levels).
+     */
+    @Test
+    void learnedRoundingBeatsNearestAndStaysOnArqsGrid() {
+        Random r = new Random(4);
+        int rows = 256;
+        int in = 16;
+        int out = 8;
+        float[] z = random(r, rows * in, 1);
+        float[] mix = random(r, in * in, 1);
+        float[] x = new float[rows * in];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < in; j++) {
+                double v = 0;
+                for (int q = 0; q < in; q++) {
+                    v += z[i * in + q] * mix[q * in + j];
+                }
+                x[i * in + j] = (float) (v / 4);
+            }
+        }
+        float[] w = random(r, out * in, 0.4);
+        float[] b = new float[out];
+        float[] y = new float[rows * out];
+        for (int i = 0; i < rows; i++) {
+            for (int o = 0; o < out; o++) {
+                double v = 0;
+                for (int j = 0; j < in; j++) {
+                    v += (double) x[i * in + j] * w[o * in + j];
+                }
+                y[i * out + o] = (float) v;
+            }
+        }
+        try (Kernels k = Backends.select().kernels(1)) {
+            LayerReconstruction exact = new LayerReconstruction(k, new LayerReconstruction.Settings(0, 4, true, false, 1, rows, 0, 0, 1), in, out);
+            double nearest = exact.gradients(x, y, rows, w, b, ClipState.of(3, -3), new float[2]).loss();
+            AdaRound.Result learned = new AdaRound(k, new AdaRound.Settings(4, true, 1000, 64, 1e-2, 0.01, 3), in, out).train(x, y, rows, w, b);
+            double after = exact.gradients(x, y, rows, learned.weight(), b, ClipState.of(3, -3), new float[2]).loss();
+            assertTrue(after < 0.8 * nearest, "learned rounding " + after + " vs nearest " + nearest);
+            float[] again = k.arq(Nd4j.create(learned.weight(), new long[]{out, in}, 'c'), WeightLayout.COUT_FIRST, 4, true)
+                    .fakeQuantized().data().asFloat();
+            for (int i = 0; i < again.length; i++) {
+                assertEquals(Float.floatToIntBits(learned.weight()[i]), Float.floatToIntBits(again[i]), "on ARQ's grid at " + i);
+            }
+        }
+    }
 }
