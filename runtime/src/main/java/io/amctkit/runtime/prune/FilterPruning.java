@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeSet;
 
@@ -249,11 +248,6 @@ public final class FilterPruning {
     /** The record entries naming {@code node} as a consumer. */
     public List<PruneEntry> consumerEntries(String node) {
         return records.stream().flatMap(r -> r.consumers().stream()).filter(c -> c.name().equals(node)).toList();
-    }
-
-    /** The record entry naming {@code node} as a producer, if any. */
-    public Optional<PruneEntry> producerEntry(String node) {
-        return records.stream().flatMap(r -> r.producers().stream()).filter(p -> p.name().equals(node)).findFirst();
     }
 
     private int[] union(String node, boolean producers) {

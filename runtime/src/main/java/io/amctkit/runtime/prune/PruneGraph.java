@@ -91,12 +91,9 @@ final class PruneGraph {
     private final Map<String, Source> producers = new HashMap<>();
     private final Map<String, List<Node>> consumers = new HashMap<>();
     private final List<String> outputs;
-    private final Set<String> constants;
-
-    private PruneGraph(List<Node> nodes, List<String> outputs, Set<String> constants) {
+    private PruneGraph(List<Node> nodes, List<String> outputs) {
         this.nodes = List.copyOf(nodes);
         this.outputs = List.copyOf(outputs);
-        this.constants = constants;
         for (Node n : nodes) {
             for (int i = 0; i < n.outputs().size(); i++) {
                 producers.put(n.outputs().get(i), new Source(n, i));
@@ -133,10 +130,6 @@ final class PruneGraph {
             default -> false;
         };
         return gelu ? n.op() + " of a GELU (Div → Erf → Add → Mul)" : PruneRoles.describe(n.op());
-    }
-
-    boolean isConstant(String tensor) {
-        return constants.contains(tensor);
     }
 
     static PruneGraph of(OnnxModel model) {
@@ -235,7 +228,7 @@ final class PruneGraph {
             kept.add(new Node(i, nodeOp, name(n, layer), inputs, outs, n, layer, weight, reused));
         }
         List<String> outputs = graphOutputs.stream().map(o -> resolve(alias, o)).toList();
-        return new PruneGraph(withoutIsolated(kept, outputs), outputs, constants.keySet());
+        return new PruneGraph(withoutIsolated(kept, outputs), outputs);
     }
 
     /** §3.7: nodes none of whose outputs is read (by a kept node or as a model output) are removed, repeatedly. */
