@@ -44,8 +44,10 @@ final class ReportCommand implements Callable<Integer> {
                 return ExitCode.INVALID;
             }
             java.util.Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation = java.util.Optional.empty();
+            java.util.Optional<io.amctkit.runtime.export.Exports> exports = m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx
+                    ? java.util.Optional.of(io.amctkit.runtime.export.Exports.of(onnx, result)) : java.util.Optional.empty();
             if (m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && run.evaluationCount() > 0) {
-                evaluation = io.amctkit.runtime.evaluation.ModelEvaluator.evaluate(onnx, result, p.mode().label(),
+                evaluation = io.amctkit.runtime.evaluation.ModelEvaluator.evaluate(onnx, result, exports.get(), p.mode().label(),
                         new io.amctkit.runtime.evaluation.ModelEvaluator.Options(run.evaluationSource(onnx), run.evaluationCount(),
                                 run.labels(), run.threadCount()));
                 evaluation.ifPresent(e -> e.lines().forEach(stdout::println));
@@ -53,7 +55,7 @@ final class ReportCommand implements Callable<Integer> {
             stdout.println(result.table().printAll());
             stdout.print(result.summary());
             if (out != null) {
-                Report.Files files = Report.write(out, result, m, p.configName(), evaluation);
+                Report.Files files = Report.write(out, result, m, p.configName(), evaluation, exports);
                 files.leftFloat().forEach(l -> err.println("amctkit: " + (l.startsWith("(pruned model) ")
                         ? "filter pruning keeps " + l.substring("(pruned model) ".length()).replaceFirst(": ", " whole: ")
                         : l.startsWith("(pruned model not written) ") ? "pruned_model.onnx not written: "

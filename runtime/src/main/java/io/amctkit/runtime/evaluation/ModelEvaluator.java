@@ -40,15 +40,14 @@ public final class ModelEvaluator {
      * pruned model (when AMCT prunes filters) against the float model. Empty when there is nothing to compare.
      */
     public static Optional<Evaluation> evaluate(OnnxModel model, SessionResult session, String mode, Options options) {
-        Optional<ModelProto> fq = Optional.empty();
-        if (session.layers().stream().anyMatch(io.amctkit.runtime.session.LayerReport::quantized)) {
-            io.amctkit.runtime.export.FakeQuantExport.Result r = io.amctkit.runtime.export.FakeQuantExport.of(model, session);
-            if (!r.quantized().isEmpty()) {
-                fq = Optional.of(r.model());
-            }
-        }
-        Optional<ModelProto> pruned = session.filterPruning().records().isEmpty() ? Optional.empty()
-                : io.amctkit.runtime.export.PrunedExport.of(model, session).model();
+        return evaluate(model, session, io.amctkit.runtime.export.Exports.of(model, session), mode, options);
+    }
+
+    /** The same, on exports already built (so that a report writes the very models it evaluated). */
+    public static Optional<Evaluation> evaluate(OnnxModel model, SessionResult session, io.amctkit.runtime.export.Exports exports,
+                                                String mode, Options options) {
+        Optional<ModelProto> fq = exports.fakeQuantModel();
+        Optional<ModelProto> pruned = exports.prunedModel();
         if (fq.isEmpty() && pruned.isEmpty()) {
             return Optional.empty();
         }

@@ -37,6 +37,13 @@ public final class Report {
     /** The files, with the model-level evaluation first in report.html and as {@code summary.json}. */
     public static Files write(Path dir, SessionResult result, Model model, String configName,
                               Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation) throws IOException {
+        return write(dir, result, model, configName, evaluation, Optional.empty());
+    }
+
+    /** The same, writing {@code exports} when given (the models just evaluated) instead of building them again. */
+    public static Files write(Path dir, SessionResult result, Model model, String configName,
+                              Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation,
+                              Optional<io.amctkit.runtime.export.Exports> exports) throws IOException {
         java.nio.file.Files.createDirectories(dir);
         if (evaluation.isPresent()) {
             writeAtomically(dir.resolve("summary.json"), evaluation.get().toJson());
@@ -63,8 +70,10 @@ public final class Report {
         Optional<Path> fakeQuant = Optional.empty();
         Optional<Path> deploy = Optional.empty();
         java.util.List<String> leftFloat = java.util.List.of();
-        if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && result.layers().stream().anyMatch(LayerReport::quantized)) {
-            io.amctkit.runtime.export.FakeQuantExport.Result fq = io.amctkit.runtime.export.FakeQuantExport.of(onnx, result);
+        Optional<io.amctkit.runtime.export.Exports> built = model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx
+                ? Optional.of(exports.orElseGet(() -> io.amctkit.runtime.export.Exports.of(onnx, result))) : Optional.empty();
+        if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && built.get().fakeQuant().isPresent()) {
+            io.amctkit.runtime.export.FakeQuantExport.Result fq = built.get().fakeQuant().get();
             if (!fq.quantized().isEmpty()) {
                 Path file = dir.resolve("fake_quant_model.onnx");
                 io.amctkit.dsl.internal.AtomicFiles.write(file, fq.model()::writeTo, true);
@@ -79,8 +88,8 @@ public final class Report {
             }
         }
         Optional<Path> pruned = Optional.empty();
-        if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && !result.filterPruning().records().isEmpty()) {
-            io.amctkit.runtime.export.PrunedExport.Result p = io.amctkit.runtime.export.PrunedExport.of(onnx, result);
+        if (built.isPresent() && built.get().pruned().isPresent()) {
+            io.amctkit.runtime.export.PrunedExport.Result p = built.get().pruned().get();
             if (p.model().isPresent()) {
                 Path file = dir.resolve("pruned_model.onnx");
                 io.amctkit.dsl.internal.AtomicFiles.write(file, p.model().get()::writeTo, true);
