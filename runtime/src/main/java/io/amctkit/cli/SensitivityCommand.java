@@ -51,8 +51,8 @@ final class SensitivityCommand implements Callable<Integer> {
                 throw new InvalidInputException(m.source() + ": a sensitivity analysis runs the model; give an ONNX model", false);
             }
             ProgressBar bar = new ProgressBar(err, System.console() != null);
-            SensitivityResult r = Sensitivity.run(onnx, p.result(), run.evaluationSource(onnx), run.evaluationCount() == Integer.MAX_VALUE
-                    ? Integer.MAX_VALUE : Math.max(1, run.evaluationCount()), run.labels(), run.threadCount(),
+            SensitivityResult r = Sensitivity.run(onnx, p.result(), run.evaluationSource(onnx), Math.max(1, run.evaluationCount()),
+                    run.labels(), run.threadCount(),
                     (done, total, what) -> bar.layerDone(done, total, what));
             bar.finish();
             r.leftOut().forEach(l -> err.println("amctkit: not switchable (stays float in every evaluation): " + l));

@@ -163,16 +163,14 @@ public final class KernelVectors {
     }
 
     /**
-     * A case's convolution groups: AMCT's {@code group} or PyTorch's {@code groups}, at the case's top level or in its
-     * module attributes; 1 when absent (a grouped ConvTranspose read as ungrouped would get Cout/g scales).
+     * A case's convolution groups: AMCT's {@code group} or PyTorch's {@code groups}; 1 when absent (a grouped
+     * ConvTranspose read as ungrouped would get Cout/g scales).
      */
     static int groups(JsonNode c) {
-        for (JsonNode where : new JsonNode[]{c, c.path("module"), c.path("attrs"), c.path("module_attrs")}) {
-            for (String key : new String[]{"group", "groups"}) {
-                JsonNode g = where.path(key);
-                if (g.canConvertToInt() && g.asInt() > 0) {
-                    return g.asInt();
-                }
+        for (String key : new String[]{"group", "groups"}) {
+            JsonNode g = c.path(key);
+            if (g.canConvertToInt() && g.asInt() > 0) {
+                return g.asInt();
             }
         }
         return 1;

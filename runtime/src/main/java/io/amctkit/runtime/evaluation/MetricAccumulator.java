@@ -55,7 +55,8 @@ public final class MetricAccumulator {
         }
     }
 
-    static int argmax(float[] v, int from, int length) {
+    /** The index (from {@code from}) of the first largest of {@code length} values. */
+    public static int argmax(float[] v, int from, int length) {
         int best = 0;
         for (int i = 1; i < length; i++) {
             if (v[from + i] > v[from + best]) {

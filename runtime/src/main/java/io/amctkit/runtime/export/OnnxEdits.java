@@ -11,8 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Small edits of an ONNX graph shared by the exports: its constants, new tensors and nodes, and the rebuilt graph. */
-final class OnnxEdits {
+/** Small edits of an ONNX graph shared by the exports and retraining: its constants, new tensors and nodes, and the rebuilt graph. */
+public final class OnnxEdits {
 
     private OnnxEdits() {
     }
@@ -21,7 +21,7 @@ final class OnnxEdits {
      * Initializers and Constant-node values of the top-level graph, by tensor name: the definitions an export can
      * replace (unlike the model's own view, no aliases through Identity nodes and nothing from subgraphs).
      */
-    static Map<String, TensorProto> constants(GraphProto graph) {
+    public static Map<String, TensorProto> constants(GraphProto graph) {
         Map<String, TensorProto> constants = new HashMap<>();
         graph.getInitializerList().forEach(t -> constants.put(t.getName(), t));
         for (NodeProto n : graph.getNodeList()) {
@@ -34,7 +34,7 @@ final class OnnxEdits {
     }
 
     /** The graph with {@code nodes}, constants replaced by name (initializers and Constant nodes alike), {@code added} appended. */
-    static GraphProto rebuild(GraphProto graph, List<NodeProto> nodes, Map<String, TensorProto> replaced, List<TensorProto> added) {
+    public static GraphProto rebuild(GraphProto graph, List<NodeProto> nodes, Map<String, TensorProto> replaced, List<TensorProto> added) {
         GraphProto.Builder g = graph.toBuilder().clearNode().clearInitializer();
         for (TensorProto t : graph.getInitializerList()) {
             g.addInitializer(replaced.getOrDefault(t.getName(), t));
@@ -54,7 +54,7 @@ final class OnnxEdits {
     }
 
     /** The values of a float32 tensor (raw data or float_data). */
-    static float[] floatValues(TensorProto t) {
+    public static float[] floatValues(TensorProto t) {
         ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         int n = t.hasRawData() ? raw.remaining() / 4 : t.getFloatDataCount();
         float[] v = new float[n];
@@ -65,7 +65,7 @@ final class OnnxEdits {
     }
 
     /** A float32 tensor. */
-    static TensorProto floats(String name, float[] values, long[] shape) {
+    public static TensorProto floats(String name, float[] values, long[] shape) {
         ByteBuffer raw = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             raw.putFloat(v);

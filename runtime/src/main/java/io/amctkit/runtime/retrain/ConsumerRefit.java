@@ -4,10 +4,10 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
 import io.amctkit.runtime.InvalidInputException;
 import io.amctkit.runtime.calibration.CalibrationTaps;
 import io.amctkit.runtime.calibration.SampleSource;
+import io.amctkit.runtime.export.OnnxEdits;
 import io.amctkit.runtime.onnx.proto.AttributeProto;
 import io.amctkit.runtime.onnx.proto.GraphProto;
 import io.amctkit.runtime.onnx.proto.ModelProto;
@@ -20,8 +20,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.inverse.InvertMatrix;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,7 +69,7 @@ public final class ConsumerRefit {
         for (int index : order) {
             NodeProto node = current.getGraph().getNode(index);
             String name = nodeOf.entrySet().stream().filter(e -> e.getValue() == index).findFirst().orElseThrow().getKey();
-            Map<String, TensorProto> constants = constants(current.getGraph());
+            Map<String, TensorProto> constants = OnnxEdits.constants(current.getGraph());
             TensorProto w = constants.get(node.getInput(1));
             if (w == null || (node.getOpType().equals("Conv") && attr(node, "group", 1) != 1)) {
                 skipped.add(name + ": not a Conv (groups 1), Gemm or MatMul with a constant weight");
@@ -83,7 +81,7 @@ public final class ConsumerRefit {
             Rows rows = rows(node, w, xs.values(), xs.shape(), ys.values(), ys.shape(), pruning.prunedOutputs(name));
             boolean bias = node.getInputCount() > 2 && !node.getInput(2).isEmpty() && constants.containsKey(node.getInput(2));
             double[] err = new double[2];
-            float[] b0 = bias ? floats(constants.get(node.getInput(2))) : null;
+            float[] b0 = bias ? OnnxEdits.floatValues(constants.get(node.getInput(2))) : null;
             err[0] = error(rows, rows.weight, b0);
             double[][] solved = solve(rows, bias, ridge);
             float[] nw = toFloat(solved[0]);
@@ -94,13 +92,14 @@ public final class ConsumerRefit {
                 skipped.add(name + ": the refit would not lower its error");
                 continue;
             }
+            // keyed by the tensor the node reads: OnnxEdits.rebuild replaces initializers and Constant nodes alike
             Map<String, TensorProto> replaced = new LinkedHashMap<>();
-            replaced.put(w.getName(), tensor(w.getName(), rows.toStored(nw), w.getDimsList().stream().mapToLong(Long::longValue).toArray()));
+            replaced.put(node.getInput(1), OnnxEdits.floats(node.getInput(1), rows.toStored(nw), dims(w)));
             if (bias) {
-                TensorProto b = constants.get(node.getInput(2));
-                replaced.put(b.getName(), tensor(b.getName(), nb, b.getDimsList().stream().mapToLong(Long::longValue).toArray()));
+                replaced.put(node.getInput(2), OnnxEdits.floats(node.getInput(2), nb, dims(constants.get(node.getInput(2)))));
             }
-            current = replace(current, replaced);
+            GraphProto g = current.getGraph();
+            current = current.toBuilder().setGraph(OnnxEdits.rebuild(g, g.getNodeList(), replaced, List.of())).build();
         }
         return new Result(current, errors, skipped);
     }
@@ -128,7 +127,7 @@ public final class ConsumerRefit {
             gone.add(c);
         }
         long[] ws = w.getDimsList().stream().mapToLong(Long::longValue).toArray();
-        float[] wv = floats(w);
+        float[] wv = OnnxEdits.floatValues(w);
         switch (node.getOpType()) {
             case "Conv" -> {
                 int cout = (int) ws[0];
@@ -269,62 +268,8 @@ public final class ConsumerRefit {
         return new Capture(out, shape);
     }
 
-    private static Map<String, TensorProto> constants(GraphProto g) {
-        Map<String, TensorProto> c = new LinkedHashMap<>();
-        g.getInitializerList().forEach(t -> c.put(t.getName(), t));
-        for (NodeProto n : g.getNodeList()) {
-            if (n.getOpType().equals("Constant")) {
-                n.getAttributeList().stream().filter(a -> a.getName().equals("value") && a.hasT()).forEach(a -> c.put(n.getOutput(0),
-                        a.getT().toBuilder().setName(n.getOutput(0)).build()));
-            }
-        }
-        return c;
-    }
-
-    private static ModelProto replace(ModelProto m, Map<String, TensorProto> replaced) {
-        GraphProto.Builder g = m.getGraph().toBuilder();
-        for (int i = 0; i < g.getInitializerCount(); i++) {
-            TensorProto t = replaced.get(g.getInitializer(i).getName());
-            if (t != null) {
-                g.setInitializer(i, t);
-            }
-        }
-        for (int i = 0; i < g.getNodeCount(); i++) {
-            NodeProto n = g.getNode(i);
-            if (n.getOpType().equals("Constant") && replaced.containsKey(n.getOutput(0))) {
-                TensorProto t = replaced.get(n.getOutput(0));
-                NodeProto.Builder b = n.toBuilder().clearAttribute();
-                n.getAttributeList().forEach(a -> b.addAttribute(a.getName().equals("value") ? a.toBuilder().setT(t).build() : a));
-                g.setNode(i, b);
-            }
-        }
-        return m.toBuilder().setGraph(g).build();
-    }
-
-    private static float[] floats(TensorProto t) {
-        if (t.hasRawData()) {
-            FloatBuffer f = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            float[] v = new float[f.remaining()];
-            f.get(v);
-            return v;
-        }
-        float[] v = new float[t.getFloatDataCount()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = t.getFloatData(i);
-        }
-        return v;
-    }
-
-    private static TensorProto tensor(String name, float[] v, long[] shape) {
-        ByteBuffer raw = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : v) {
-            raw.putFloat(f);
-        }
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1).setRawData(ByteString.copyFrom(raw.array()));
-        for (long d : shape) {
-            t.addDims(d);
-        }
-        return t.build();
+    private static long[] dims(TensorProto t) {
+        return t.getDimsList().stream().mapToLong(Long::longValue).toArray();
     }
 
     private static float[] toFloat(double[] v) {

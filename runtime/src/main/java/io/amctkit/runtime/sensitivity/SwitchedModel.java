@@ -157,11 +157,7 @@ public final class SwitchedModel implements AutoCloseable {
         int correct = 0;
         for (float[][] batch : outputs.batches()) {
             for (float[] sample : batch) {
-                int best = 0;
-                for (int j = 1; j < sample.length; j++) {
-                    best = sample[j] > sample[best] ? j : best;
-                }
-                correct += best == labels[i++] ? 1 : 0;
+                correct += MetricAccumulator.argmax(sample, 0, sample.length) == labels[i++] ? 1 : 0;
             }
         }
         return (double) correct / labels.length;

@@ -42,12 +42,11 @@ public final class TunedConfig {
         List<String> out = new ArrayList<>();
         boolean weightsChanged = !original.toProto().getRetrainWeightQuantConfig().equals(tuned.toProto().getRetrainWeightQuantConfig());
         List<String> lines = tuned.toCfg(header).lines().toList();
-        int rank;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             Matcher skip = SKIP.matcher(line);
             if (skip.matches() && !alreadySkipped.contains(skip.group(2))) {
-                rank = r.keptUncompressed().indexOf(skip.group(2)) + 1;
+                int rank = r.keptUncompressed().indexOf(skip.group(2)) + 1;
                 out.add(String.format(Locale.ROOT, "# %s: kept %s: of the %d layers the search ranked, it costs the model the %s alone",
                         skip.group(2), skip.group(1).startsWith("quant") ? "float (not quantized)" : "unpruned", r.rankingEvaluations(),
                         rank == 1 ? "most" : ordinal(rank) + " most"));
