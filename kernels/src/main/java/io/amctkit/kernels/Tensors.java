@@ -67,8 +67,18 @@ public final class Tensors {
         return out;
     }
 
-    /** A float32 array holding {@code values} with {@code shape}. */
+    /** A float32 array holding {@code values} with {@code shape} (one bulk copy, not one put per element). */
     public static INDArray of(float[] values, long... shape) {
-        return Nd4j.create(values, shape, 'c');
+        INDArray a = newFloat32(shape);
+        floats(a).put(values, 0, (int) a.length());
+        return a;
+    }
+
+    /** The elements of {@code array} as float32, row-major, in a new Java array (one bulk copy). */
+    public static float[] values(INDArray array) {
+        INDArray a = asFloat32(array);
+        float[] out = new float[(int) a.length()];
+        floats(a).get(out);
+        return out;
     }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         description = {"See and check what an AMCT simplified config (.cfg) does, before a long training run.",
                 "Without a command: the main job on the bundled default model, i.e.",
                 "  amctkit report --model zoo:minilm --seed quant --out amctkit-report"},
-        subcommands = {CfgCommand.class, ResolveCommand.class, LayersCommand.class, ReportCommand.class, SensitivityCommand.class, TuneCommand.class, JupyterCommand.class, RunCommand.class, ReferenceCommand.class, BenchCommand.class, DoctorCommand.class,
+        subcommands = {CfgCommand.class, ResolveCommand.class, LayersCommand.class, ReportCommand.class, SensitivityCommand.class, TuneCommand.class, RetrainCommand.class, JupyterCommand.class, RunCommand.class, ReferenceCommand.class, BenchCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:invalid input (AMCT would reject it)", "2:usage or I/O error"})

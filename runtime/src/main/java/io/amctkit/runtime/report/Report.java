@@ -44,15 +44,30 @@ public final class Report {
     public static Files write(Path dir, SessionResult result, Model model, String configName,
                               Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation,
                               Optional<io.amctkit.runtime.export.Exports> exports) throws IOException {
+        return write(dir, result, model, configName, evaluation, exports, new Lead("", Optional.empty()));
+    }
+
+    /**
+     * What a command adds to a report: HTML before the page's sections, and a {@code summary.json} of its own (a
+     * retraining's before and after) in place of the evaluation's.
+     */
+    public record Lead(String html, Optional<String> summaryJson) {
+    }
+
+    /** The same, with {@code lead} first in report.html and its summary.json when it has one. */
+    public static Files write(Path dir, SessionResult result, Model model, String configName,
+                              Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation,
+                              Optional<io.amctkit.runtime.export.Exports> exports, Lead lead) throws IOException {
         java.nio.file.Files.createDirectories(dir);
-        if (evaluation.isPresent()) {
-            writeAtomically(dir.resolve("summary.json"), evaluation.get().toJson());
+        Optional<String> summary = lead.summaryJson().or(() -> evaluation.map(io.amctkit.runtime.evaluation.Evaluation::toJson));
+        if (summary.isPresent()) {
+            writeAtomically(dir.resolve("summary.json"), summary.get());
         }
         Optional<ReportPlots.Plot> histogram = result.worstLayers(1).stream().findFirst().flatMap(worst -> histogram(worst, model));
         String title = "amctkit report: " + model.source().getFileName() + " with " + configName + " ("
                 + result.resolution().mode().label() + ")";
         Path html = dir.resolve("report.html");
-        writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram), evaluation));
+        writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram), evaluation, lead.html()));
         Path record = dir.resolve("record.txt");
         RecordFile.write(RecordFile.of(result, model), record);
         Optional<Path> suggested = Optional.empty();

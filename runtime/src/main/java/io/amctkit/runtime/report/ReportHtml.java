@@ -24,12 +24,18 @@ public final class ReportHtml {
     /** The page, starting with the model-level evaluation when there is one. */
     public static String page(String title, SessionResult result, List<ReportPlots.Plot> plots,
                               java.util.Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation) {
+        return page(title, result, plots, evaluation, "");
+    }
+
+    /** The page with {@code lead} (HTML, e.g. a retraining's before and after) before everything else. */
+    public static String page(String title, SessionResult result, List<ReportPlots.Plot> plots,
+                              java.util.Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation, String lead) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:12px}"
                         + "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee}"
                         + "td:first-child{text-align:left}img{max-width:100%}</style></head><body>\n");
-        h.append("<h1>").append(escape(title)).append("</h1>\n");
+        h.append("<h1>").append(escape(title)).append("</h1>\n").append(lead);
         evaluation.ifPresent(e -> h.append(ModelSection.html(e)));
         h.append("<pre id=\"summary\">").append(escape(result.summary())).append("</pre>\n");
         h.append("<h2>Plots</h2>\n");

@@ -114,6 +114,39 @@ public final class ReportPlots {
         return png(title, chart, WIDTH, Math.max(HEIGHT, 120 + 28 * result.layers().size()));
     }
 
+    /**
+     * The loss of every retraining step per layer, relative to the layer's calibrated error (log scale; below 1 is
+     * better than calibrated). The legend names the layers when there are few.
+     */
+    public static Optional<Plot> retrainLoss(io.amctkit.runtime.retrain.RetrainResult result) {
+        org.jfree.data.xy.XYSeriesCollection data = new org.jfree.data.xy.XYSeriesCollection();
+        for (io.amctkit.runtime.retrain.RetrainedLayer l : result.layers()) {
+            if (l.curve().isEmpty() || !(l.lossBefore() > 0)) {
+                continue;
+            }
+            org.jfree.data.xy.XYSeries series = new org.jfree.data.xy.XYSeries(l.name(), false, true);
+            List<Double> c = l.curve();
+            int every = Math.max(1, c.size() / 200);
+            for (int i = 0; i < c.size(); i += every) {
+                if (c.get(i) > 0) {
+                    series.add(i, c.get(i) / l.lossBefore());
+                }
+            }
+            data.addSeries(series);
+        }
+        if (data.getSeriesCount() == 0) {
+            return Optional.empty();
+        }
+        String title = "Retraining loss per step, relative to each layer's calibrated error";
+        JFreeChart chart = ChartFactory.createXYLineChart(title, "step (clips and bias, then rounding)",
+                "mini-batch MSE / calibrated MSE", data, PlotOrientation.VERTICAL, data.getSeriesCount() <= 12, false, false);
+        org.jfree.chart.axis.LogAxis log = new org.jfree.chart.axis.LogAxis("mini-batch MSE / calibrated MSE");
+        log.setSmallestValue(1e-4);
+        chart.getXYPlot().setRangeAxis(log);
+        chart.getXYPlot().addRangeMarker(new ValueMarker(1.0, Color.GRAY, new BasicStroke(1f)));
+        return Optional.of(png(title, chart));
+    }
+
     private static double finite(double v) {
         return Double.isFinite(v) ? v : 200;
     }

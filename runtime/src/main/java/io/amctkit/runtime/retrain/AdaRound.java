@@ -1,5 +1,6 @@
 package io.amctkit.runtime.retrain;
 
+import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.ArqWeights;
 import io.amctkit.kernels.Kernels;
 import io.amctkit.kernels.WeightLayout;
@@ -22,6 +23,8 @@ public final class AdaRound {
 
     private static final double ZETA = 1.1;
     private static final double GAMMA = -0.1;
+    /** Weights per parallel task of the element-wise updates. */
+    private static final int CHUNK = 16_384;
 
     /** Steps, mini-batch rows, learning rate, regulariser weight, seed. */
     public record Settings(int bits, boolean channelWise, int steps, int batch, double learningRate, double lambda, long seed) {
@@ -45,7 +48,15 @@ public final class AdaRound {
 
     /** Learns the rounding of {@code weight} [out·in] so that x·Wqᵀ + b reproduces {@code y} (rows × out). */
     public Result train(float[] x, float[] y, int rows, float[] weight, float[] bias) {
-        ArqWeights.Result arq = kernels.arq(Nd4j.create(weight, new long[]{out, in}, 'c'), WeightLayout.COUT_FIRST, settings.bits(),
+        return train(x, y, rows, weight, bias, null);
+    }
+
+    /**
+     * The same with the weights where {@code keep} is false held at 0 (2:4 masks, pruned filters and cut input channels
+     * of compressed training stay fixed); null keeps every weight trainable.
+     */
+    public Result train(float[] x, float[] y, int rows, float[] weight, float[] bias, boolean[] keep) {
+        ArqWeights.Result arq = kernels.arq(Tensors.of(weight, out, in), WeightLayout.COUT_FIRST, settings.bits(),
                 settings.channelWise());
         float[] scales = arq.factors().scale();
         float qmin = -(1 << (settings.bits() - 1));
@@ -70,48 +81,60 @@ public final class AdaRound {
         double[] m2 = new double[n];
         List<Double> losses = new ArrayList<>();
         float[] wq = new float[n];
+        float[] h = new float[n];
+        float[] dh = new float[n];
+        int chunks = Math.max(1, n / CHUNK + (n % CHUNK == 0 ? 0 : 1));
         for (int step = 0; step < settings.steps(); step++) {
             double beta = 20 - (20 - 2) * step / (double) Math.max(1, settings.steps() - 1);   // annealed: soft, then decided
-            double[] h = new double[n];
-            double[] dh = new double[n];
-            for (int i = 0; i < n; i++) {
-                double sig = 1 / (1 + Math.exp(-v[i]));
-                double raw = sig * (ZETA - GAMMA) + GAMMA;
-                h[i] = Math.min(1, Math.max(0, raw));
-                dh[i] = raw > 0 && raw < 1 ? sig * (1 - sig) * (ZETA - GAMMA) : 0;
-                wq[i] = s[i] * Math.min(qmax, Math.max(qmin, floor[i] + (float) h[i]));
-            }
+            java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+                for (int i = c * CHUNK, end = Math.min(n, (c + 1) * CHUNK); i < end; i++) {
+                    double sig = 1 / (1 + Math.exp(-v[i]));
+                    double raw = sig * (ZETA - GAMMA) + GAMMA;
+                    h[i] = (float) Math.min(1, Math.max(0, raw));
+                    dh[i] = raw > 0 && raw < 1 ? (float) (sig * (1 - sig) * (ZETA - GAMMA)) : 0f;
+                    wq[i] = keep != null && !keep[i] ? 0f : s[i] * Math.min(qmax, Math.max(qmin, floor[i] + h[i]));
+                }
+            });
             for (int r = 0; r < batch; r++) {
                 int row = random.nextInt(rows);
                 System.arraycopy(x, row * in, xb, r * in, in);
                 System.arraycopy(y, row * out, yb, r * out, out);
             }
-            INDArray xs = Nd4j.create(xb, new long[]{batch, in}, 'c');
-            INDArray o = xs.mmul(Nd4j.create(wq, new long[]{out, in}, 'c').transpose())
-                    .addiRowVector(Nd4j.create(bias, new long[]{out}, 'c'));
-            INDArray diff = o.subi(Nd4j.create(yb, new long[]{batch, out}, 'c'));
+            INDArray xs = Tensors.of(xb, batch, in);
+            INDArray o = xs.mmul(Tensors.of(wq, out, in).transpose())
+                    .addiRowVector(Tensors.of(bias, out));
+            INDArray diff = o.subi(Tensors.of(yb, batch, out));
             double norm = diff.norm2Number().doubleValue();
             losses.add(norm * norm / ((double) batch * out));
-            float[] dWq = diff.muli(2.0 / ((double) batch * out)).transpose().mmul(xs).dup('c').data().asFloat();
-            for (int i = 0; i < n; i++) {
-                double level = floor[i] + h[i];
-                double inside = level > qmin && level < qmax ? 1 : 0;
-                double reg = -settings.lambda() * beta * Math.pow(Math.abs(2 * h[i] - 1), beta - 1) * Math.signum(2 * h[i] - 1) * 2;
-                double g = (dWq[i] * s[i] * inside + reg) * dh[i];
-                m[i] = 0.9 * m[i] + 0.1 * g;
-                m2[i] = 0.999 * m2[i] + 0.001 * g * g;
-                double c1 = 1 - Math.pow(0.9, step + 1);
-                double c2 = 1 - Math.pow(0.999, step + 1);
-                v[i] -= settings.learningRate() * (m[i] / c1) / (Math.sqrt(m2[i] / c2) + 1e-8);
-            }
+            float[] dWq = Tensors.values(diff.muli(2.0 / ((double) batch * out)).transpose().mmul(xs));
+            double c1 = 1 - Math.pow(0.9, step + 1);
+            double c2 = 1 - Math.pow(0.999, step + 1);
+            double lr = settings.learningRate();
+            double lambda = settings.lambda();
+            java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+                for (int i = c * CHUNK, end = Math.min(n, (c + 1) * CHUNK); i < end; i++) {
+                    double g = 0;
+                    if (dh[i] != 0f && (keep == null || keep[i])) {   // outside (0, 1) the rectified sigmoid has no gradient
+                        double level = floor[i] + h[i];
+                        double inside = level > qmin && level < qmax ? 1 : 0;
+                        double d = 2 * h[i] - 1;
+                        double reg = -lambda * beta * Math.pow(Math.abs(d), beta - 1) * Math.signum(d) * 2;
+                        g = (dWq[i] * s[i] * inside + reg) * dh[i];
+                    }
+                    m[i] = 0.9 * m[i] + 0.1 * g;
+                    m2[i] = 0.999 * m2[i] + 0.001 * g * g;
+                    v[i] -= lr * (m[i] / c1) / (Math.sqrt(m2[i] / c2) + 1e-8);
+                }
+            });
         }
         // decide: up or down; each channel's largest weight keeps its level, so ARQ derives the same scale
         float[] decided = new float[n];
         for (int i = 0; i < n; i++) {
             double sig = 1 / (1 + Math.exp(-v[i]));
             double hi = Math.min(1, Math.max(0, sig * (ZETA - GAMMA) + GAMMA)) >= 0.5 ? 1 : 0;
-            decided[i] = s[i] * Math.min(qmax, Math.max(qmin, floor[i] + (float) hi));
+            decided[i] = keep != null && !keep[i] ? 0f : s[i] * Math.min(qmax, Math.max(qmin, floor[i] + (float) hi));
         }
+        float[] levels = Tensors.values(arq.fakeQuantized());
         int groups = scales.length;
         int per = n / groups;
         for (int c = 0; c < groups; c++) {
@@ -119,7 +142,9 @@ public final class AdaRound {
             for (int i = c * per; i < (c + 1) * per; i++) {
                 big = Math.abs(weight[i]) > Math.abs(weight[big]) ? i : big;
             }
-            decided[big] = arq.fakeQuantized().data().asFloat()[big];
+            if (keep == null || keep[big]) {
+                decided[big] = levels[big];
+            }
         }
         return new Result(decided, losses);
     }

@@ -16,6 +16,11 @@ public record Im2col(int channels, int height, int width, int kernelH, int kerne
         return (width + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW + 1;
     }
 
+    /** Values of one sample's input: Cin·H·W. */
+    public int inputLength() {
+        return channels * height * width;
+    }
+
     /** Values per row: Cin·kh·kw, in the order of a {@code [Cout, Cin, kh, kw]} weight's row. */
     public int rowLength() {
         return channels * kernelH * kernelW;

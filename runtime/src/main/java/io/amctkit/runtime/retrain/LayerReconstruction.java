@@ -24,13 +24,14 @@ public final class LayerReconstruction {
     /**
      * What is trained and how: activation bits (0: the input is not quantized), weight bits (0: not quantized),
      * per-channel weights, fixed_min (clip_min held at 0), steps, mini-batch rows, the learning rate of the bias and
-     * clips and that of the weights (0 keeps them: ARQ re-derives its scale from the weights every forward), seed.
+     * clips (the clips' relative to their initial range) and that of the weights (0 keeps them: ARQ re-derives its
+     * scale from the weights every forward), whether the layer has a bias to learn, seed.
      */
     public record Settings(int activationBits, int weightBits, boolean channelWise, boolean fixedMin, int steps, int batch,
-                           double learningRate, double weightLearningRate, long seed) {
+                           double learningRate, double weightLearningRate, boolean learnBias, long seed) {
     }
 
-    /** The learned state: weight [out, in], bias [out], clips, and the loss of every step. */
+    /** The learned state: weight [out, in], bias [out], the clips ULQ uses after training, and the loss of every step. */
     public record Result(float[] weight, float[] bias, float clipMax, float clipMin, List<Double> losses) {
     }
 
@@ -60,8 +61,8 @@ public final class LayerReconstruction {
         float[] clips = {clipMax, settings.fixedMin() ? 0f : clipMin};
         float[] pre = clips.clone();
         Adam adamW = new Adam(w.length, settings.weightLearningRate());
-        Adam adamB = new Adam(b.length, settings.learningRate());
-        Adam adamClip = new Adam(2, settings.learningRate());
+        Adam adamB = new Adam(b.length, settings.learnBias() ? settings.learningRate() : 0);
+        Adam adamClip = new Adam(2, settings.learningRate() * Math.max(Math.abs(clipMax), Math.abs(clipMin)));
         Random random = new Random(settings.seed());
         List<Double> losses = new ArrayList<>();
         int batch = Math.min(settings.batch(), rows);
@@ -86,6 +87,13 @@ public final class LayerReconstruction {
                 clips[1] = settings.fixedMin() ? 0f : c[1];
             }
         }
+        if (settings.activationBits() > 0) {   // the clips the next forward uses (ULQ falls back to *_pre when degenerate)
+            UlqActivation.Forward f = kernels.ulqForward(Tensors.of(new float[]{0f}, 1),
+                    new ClipState(clips[0], clips[1], pre[0], pre[1]), settings.activationBits(), settings.fixedMin());
+            clips[0] = f.clipMax();
+            clips[1] = f.clipMin();
+            f.output().close();
+        }
         return new Result(w, b, clips[0], clips[1], losses);
     }
 
@@ -94,7 +102,7 @@ public final class LayerReconstruction {
      * receives the effective clips of this forward (AMCT's next {@code *_pre}).
      */
     public Gradients gradients(float[] x, float[] y, int rows, float[] w, float[] b, ClipState clips, float[] used) {
-        INDArray xs = Nd4j.create(x, new long[]{rows, in}, 'c');
+        INDArray xs = Tensors.of(x, rows, in);
         INDArray xq;
         float cmax = clips.clipMax();
         float cmin = clips.clipMin();
@@ -108,16 +116,16 @@ public final class LayerReconstruction {
         } else {
             xq = xs;
         }
-        INDArray ws = Nd4j.create(w, new long[]{out, in}, 'c');
+        INDArray ws = Tensors.of(w, out, in);
         INDArray wq = settings.weightBits() > 0
                 ? kernels.arq(ws, WeightLayout.COUT_FIRST, settings.weightBits(), settings.channelWise()).fakeQuantized() : ws;
-        INDArray o = xq.mmul(wq.transpose()).addiRowVector(Nd4j.create(b, new long[]{out}, 'c'));
-        INDArray diff = o.subi(Nd4j.create(y, new long[]{rows, out}, 'c'));
+        INDArray o = xq.mmul(wq.transpose()).addiRowVector(Tensors.of(b, out));
+        INDArray diff = o.subi(Tensors.of(y, rows, out));
         double loss = diff.norm2Number().doubleValue();
         loss = loss * loss / ((double) rows * out);
         INDArray dOut = diff.muli(2.0 / ((double) rows * out));
-        float[] dW = dOut.transpose().mmul(xq).dup('c').data().asFloat();      // straight through ARQ
-        float[] dB = dOut.sum(0).dup('c').data().asFloat();
+        float[] dW = Tensors.values(dOut.transpose().mmul(xq));      // straight through ARQ
+        float[] dB = Tensors.values(dOut.sum(0));
         float gMax = 0;
         float gMin = 0;
         if (settings.activationBits() > 0) {

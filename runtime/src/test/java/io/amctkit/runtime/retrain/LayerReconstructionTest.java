@@ -55,7 +55,7 @@ class LayerReconstructionTest {
         float[] w = random(r, out * in, 0.5);
         float[] b = random(r, out, 0.1);
         try (Kernels k = Backends.select().kernels(1)) {
-            LayerReconstruction rec = new LayerReconstruction(k, new LayerReconstruction.Settings(0, 0, false, false, 1, rows, 1e-3, 1e-3, 1), in, out);
+            LayerReconstruction rec = new LayerReconstruction(k, new LayerReconstruction.Settings(0, 0, false, false, 1, rows, 1e-3, 1e-3, true, 1), in, out);
             LayerReconstruction.Gradients g = rec.gradients(x, y, rows, w, b, ClipState.of(1, -1), new float[2]);
             assertEquals(loss(x, y, w, b, rows, in, out), g.loss(), 1e-5);
             double h = 1e-3;
@@ -90,7 +90,7 @@ class LayerReconstructionTest {
         float[] b = random(r, out, 0.1);
         ClipState clips = ClipState.of(2.5f, -1.5f);
         try (Kernels k = Backends.select().kernels(1)) {
-            LayerReconstruction rec = new LayerReconstruction(k, new LayerReconstruction.Settings(8, 4, true, false, 1, rows, 1e-3, 1e-3, 1), in, out);
+            LayerReconstruction rec = new LayerReconstruction(k, new LayerReconstruction.Settings(8, 4, true, false, 1, rows, 1e-3, 1e-3, true, 1), in, out);
             LayerReconstruction.Gradients g = rec.gradients(x, y, rows, w, b, clips, new float[2]);
             // plain loops on AMCT's quantized operands
             float[] xq = k.ulqForward(Nd4j.create(x, new long[]{rows, in}, 'c'), clips, 8, false).output().data().asFloat();
@@ -206,7 +206,7 @@ class LayerReconstructionTest {
             }
         }
         try (Kernels k = Backends.select().kernels(1)) {
-            LayerReconstruction.Settings s = new LayerReconstruction.Settings(8, 4, false, false, 300, 64, 3e-3, 0, 5);
+            LayerReconstruction.Settings s = new LayerReconstruction.Settings(8, 4, false, false, 300, 64, 3e-3, 0, true, 5);
             LayerReconstruction rec = new LayerReconstruction(k, s, in, out);
             double before = rec.gradients(x, y, rows, w, b, ClipState.of(3, -3), new float[2]).loss();
             LayerReconstruction.Result result = rec.train(x, y, rows, w, b, 3, -3);
@@ -252,7 +252,7 @@ class LayerReconstructionTest {
             }
         }
         try (Kernels k = Backends.select().kernels(1)) {
-            LayerReconstruction exact = new LayerReconstruction(k, new LayerReconstruction.Settings(0, 4, true, false, 1, rows, 0, 0, 1), in, out);
+            LayerReconstruction exact = new LayerReconstruction(k, new LayerReconstruction.Settings(0, 4, true, false, 1, rows, 0, 0, true, 1), in, out);
             double nearest = exact.gradients(x, y, rows, w, b, ClipState.of(3, -3), new float[2]).loss();
             AdaRound.Result learned = new AdaRound(k, new AdaRound.Settings(4, true, 1000, 64, 1e-2, 0.01, 3), in, out).train(x, y, rows, w, b);
             double after = exact.gradients(x, y, rows, learned.weight(), b, ClipState.of(3, -3), new float[2]).loss();

@@ -132,6 +132,14 @@ public final class OnnxModel implements Model {
     }
 
     /**
+     * The same file's model with other constants (a retrained state): {@code proto} must keep the graph's node and tensor
+     * names; its weights are read from it, external data from the original file's folder.
+     */
+    public OnnxModel derived(ModelProto edited) {
+        return new OnnxModel(source, edited);
+    }
+
+    /**
      * The tensor a layer reads (its node's first input), when it is a tensor of the top-level graph and so can be
      * observed by running the model (not one inside an If or Loop body).
      */
