@@ -17,3 +17,4 @@ import io.amctkit.runtime.evaluation.*;
 import io.amctkit.runtime.sensitivity.*;
 import io.amctkit.runtime.tuning.*;
 import io.amctkit.runtime.model.onnx.OnnxModel;
+import io.amctkit.runtime.retrain.*;

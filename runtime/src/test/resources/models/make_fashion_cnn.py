@@ -1,6 +1,6 @@
 # Trains the small Fashion-MNIST CNN the model-level tests use, once, and writes it as a committed fixture:
 #   /usr/bin/python3 make_fashion_cnn.py        (Debian's python3-torch 1.13 and dataset-fashion-mnist)
-# fashion_cnn.onnx            conv-bn-relu-pool x2, conv-relu, global average pool, flatten, linear-relu-linear;
+# fashion_cnn.onnx            (runtime/src/main/resources/models: amctkit ships it as zoo:fashion-cnn) conv-bn-relu-pool x2, conv-relu, global average pool, flatten, linear-relu-linear;
 #                             input "image" [N, 1, 28, 28] (pixels / 255), output "logits" [N, 10]
 # fashion_cnn_expected.json   the float model's accuracy on the 10 000 test images, as torch computes it
 # The training uses the 60 000 training images only; the tests evaluate on the 10 000 test images.
@@ -64,7 +64,7 @@ for epoch in range(4):
     print("epoch", epoch, "test accuracy", accuracy)
 
 model.eval()
-torch.onnx.export(model, torch.zeros(1, 1, 28, 28), "fashion_cnn.onnx", opset_version=13, input_names=["image"],
+torch.onnx.export(model, torch.zeros(1, 1, 28, 28), "../../../main/resources/models/fashion_cnn.onnx", opset_version=13, input_names=["image"],
                   output_names=["logits"], dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
                   do_constant_folding=True, training=torch.onnx.TrainingMode.PRESERVE)
 with torch.no_grad():

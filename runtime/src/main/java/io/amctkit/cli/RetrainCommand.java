@@ -50,10 +50,10 @@ final class RetrainCommand implements Callable<Integer> {
     @Mixin
     ConfiguredModel run;
 
-    @Option(names = "--steps", defaultValue = "300", paramLabel = "S", description = "rounding steps per layer (clips and bias take half as many; default 300)")
+    @Option(names = "--steps", defaultValue = "250", paramLabel = "S", description = "steps per layer of each phase: clips and bias, then rounding (default 250)")
     int steps;
 
-    @Option(names = "--batch", defaultValue = "256", paramLabel = "B", description = "rows per step (a Linear's tokens, a convolution's output positions; default 256)")
+    @Option(names = "--batch", defaultValue = "128", paramLabel = "B", description = "rows per step (a Linear's tokens, a convolution's output positions; default 128)")
     int batch;
 
     @Option(names = "--lr", defaultValue = "3e-3", paramLabel = "LR", description = "learning rate of the bias and clips, the rounding's ten times that (default 3e-3)")
@@ -104,7 +104,7 @@ final class RetrainCommand implements Callable<Integer> {
             Files.createDirectories(out);
             AtomicFiles.write(out.resolve("retrained_model.onnx"), r.model().proto()::writeTo, true);
             String header = "retrained by amctkit retrain from " + p.configName() + " (" + p.mode().label() + " mode): each retrained"
-                    + " layer's learned clip range is its clip_max_min, so AMCT's QAT starts there instead of IFMR"
+                    + " layer's learned clip range is its clip_max_min (a clip_min learned to 0 as fixed_min), so AMCT's QAT starts there instead of IFMR"
                     + (after.isPresent() ? "\n" + String.join("\n", after.get().lines()) : "");
             AtomicFiles.writeString(out.resolve("retrained.cfg"), RetrainedConfig.text(r.config(), header, p.mode()), true);
             Report.write(out, r.session(), r.model(), "retrained.cfg", after, Optional.of(exports),

@@ -61,6 +61,12 @@ public final class Displays {
                     context.renderIfRequested(MIMEType.TEXT_PLAIN, () -> String.join("\n", evaluation.lines()));
                     context.renderIfRequested(MIMEType.TEXT_HTML, () -> io.amctkit.runtime.report.ModelSection.html(evaluation));
                 });
+        renderer.createRegistration(io.amctkit.runtime.retrain.RetrainResult.class).preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
+                .register((retrained, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, retrained::summary);
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> io.amctkit.runtime.report.RetrainSection.html(
+                            java.util.Optional.empty(), java.util.Optional.empty(), retrained));
+                });
         renderer.createRegistration(Model.class).preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
                 .register((model, context) -> {
                     context.renderIfRequested(MIMEType.TEXT_PLAIN, () -> ModelTable.summary(model));

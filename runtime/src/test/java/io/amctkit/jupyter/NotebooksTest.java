@@ -72,7 +72,7 @@ class NotebooksTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"01-config-dsl, false", "02-resolve, false", "03-quantization, true", "04-pruning, true",
-            "05-compressed-export, false", "06-sensitivity-and-tuning, true"})
+            "05-compressed-export, false", "06-sensitivity-and-tuning, true", "07-retrain, true"})
     void notebookRunsWithoutErrors(String name, boolean hasImages) throws Exception {
         Path out = Files.createDirectories(prefix.resolve("out"));
         Path notebook = root().resolve("notebooks").resolve(name + ".ipynb");
@@ -125,7 +125,7 @@ class NotebooksTest {
     void notebooksAreCommittedWithoutOutputs() throws IOException {
         try (var files = Files.list(root().resolve("notebooks"))) {
             List<Path> notebooks = files.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
-            assertEquals(6, notebooks.size());
+            assertEquals(7, notebooks.size());
             for (Path nb : notebooks) {
                 for (JsonNode cell : new ObjectMapper().readTree(nb.toFile()).get("cells")) {
                     if (cell.has("outputs")) {

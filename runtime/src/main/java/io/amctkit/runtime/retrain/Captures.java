@@ -38,7 +38,7 @@ final class Captures {
         tensors.forEach(t -> values.put(t, new ArrayList<>()));
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Math.max(1, threads));
-            try (OrtSession s = env.createSession(CalibrationTaps.withOutputs(model, tensors).toByteArray(), options)) {
+            try (OrtSession s = env.createSession(CalibrationTaps.upTo(model, tensors).toByteArray(), options)) {
                 SampleSource.Generator gen = source.open(s, env);
                 for (int i = 0; i < samples; i++) {
                     Map<String, OnnxTensor> x = gen.next();

@@ -58,6 +58,7 @@ public final class LayerReconstruction {
     public Result train(float[] x, float[] y, int rows, float[] weight, float[] bias, float clipMax, float clipMin) {
         float[] w = weight.clone();
         float[] b = bias.clone();
+        INDArray held = settings.weightLearningRate() > 0 ? null : quantizedWeight(w);   // weights held: ARQ once
         float[] clips = {clipMax, settings.fixedMin() ? 0f : clipMin};
         float[] pre = clips.clone();
         Adam adamW = new Adam(w.length, settings.weightLearningRate());
@@ -74,7 +75,8 @@ public final class LayerReconstruction {
                 System.arraycopy(x, row * in, xb, r * in, in);
                 System.arraycopy(y, row * out, yb, r * out, out);
             }
-            Gradients g = gradients(xb, yb, batch, w, b, new ClipState(clips[0], clips[1], pre[0], pre[1]), pre);
+            Gradients g = gradients(xb, yb, batch, w, b, new ClipState(clips[0], clips[1], pre[0], pre[1]), pre,
+                    held != null ? held : quantizedWeight(w), held == null);
             losses.add(g.loss());
             if (settings.weightLearningRate() > 0) {
                 adamW.step(w, g.weight());
@@ -88,13 +90,16 @@ public final class LayerReconstruction {
             }
         }
         if (settings.activationBits() > 0) {   // the clips the next forward uses (ULQ falls back to *_pre when degenerate)
-            UlqActivation.Forward f = kernels.ulqForward(Tensors.of(new float[]{0f}, 1),
-                    new ClipState(clips[0], clips[1], pre[0], pre[1]), settings.activationBits(), settings.fixedMin());
-            clips[0] = f.clipMax();
-            clips[1] = f.clipMin();
-            f.output().close();
+            clips = UlqActivation.effectiveClips(new ClipState(clips[0], clips[1], pre[0], pre[1]), settings.fixedMin());
         }
         return new Result(w, b, clips[0], clips[1], losses);
+    }
+
+    /** The weight as the forward uses it: ARQ's fake quant (or the float weight when weights are not quantized). */
+    private INDArray quantizedWeight(float[] w) {
+        INDArray ws = Tensors.of(w, out, in);
+        return settings.weightBits() > 0
+                ? kernels.arq(ws, WeightLayout.COUT_FIRST, settings.weightBits(), settings.channelWise()).fakeQuantized() : ws;
     }
 
     /**
@@ -102,6 +107,12 @@ public final class LayerReconstruction {
      * receives the effective clips of this forward (AMCT's next {@code *_pre}).
      */
     public Gradients gradients(float[] x, float[] y, int rows, float[] w, float[] b, ClipState clips, float[] used) {
+        return gradients(x, y, rows, w, b, clips, used, quantizedWeight(w), true);
+    }
+
+    /** As above, on the weight as the forward uses it; the weight's gradient only when asked (empty else). */
+    private Gradients gradients(float[] x, float[] y, int rows, float[] w, float[] b, ClipState clips, float[] used, INDArray wq,
+                                boolean weightGradient) {
         INDArray xs = Tensors.of(x, rows, in);
         INDArray xq;
         float cmax = clips.clipMax();
@@ -116,16 +127,14 @@ public final class LayerReconstruction {
         } else {
             xq = xs;
         }
-        INDArray ws = Tensors.of(w, out, in);
-        INDArray wq = settings.weightBits() > 0
-                ? kernels.arq(ws, WeightLayout.COUT_FIRST, settings.weightBits(), settings.channelWise()).fakeQuantized() : ws;
-        INDArray o = xq.mmul(wq.transpose()).addiRowVector(Tensors.of(b, out));
-        INDArray diff = o.subi(Tensors.of(y, rows, out));
-        double loss = diff.norm2Number().doubleValue();
-        loss = loss * loss / ((double) rows * out);
-        INDArray dOut = diff.muli(2.0 / ((double) rows * out));
-        float[] dW = Tensors.values(dOut.transpose().mmul(xq));      // straight through ARQ
-        float[] dB = Tensors.values(dOut.sum(0));
+        INDArray diff = Tensors.of(y, rows, out);
+        org.nd4j.linalg.factory.Nd4j.gemm(xq, wq, diff, false, true, 1.0, -1.0);   // xq·wqᵀ − y
+        float[] scratch = new float[rows * out];
+        double loss = Rows.addBiasAndLoss(diff, b, scratch);
+        double factor = 2.0 / ((double) rows * out);
+        float[] dB = Rows.columnSums(scratch, rows, out, factor);
+        INDArray dOut = diff.muli(factor);
+        float[] dW = weightGradient ? Tensors.values(dOut.transpose().mmul(xq)) : new float[0];      // straight through ARQ
         float gMax = 0;
         float gMin = 0;
         if (settings.activationBits() > 0) {

@@ -1,8 +1,8 @@
 package io.amctkit.runtime.retrain;
 
-import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.ClipState;
 import io.amctkit.kernels.Kernels;
+import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.UlqActivation;
 import io.amctkit.kernels.WeightLayout;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +26,7 @@ final class LayerTrainer {
     record Spec(int activationBits, int weightBits, boolean channelWise, boolean fixedMin, boolean hasBias, boolean[] keep) {
     }
 
-    /** How long and how fast: steps of the rounding (the clips and bias take half as many), rows per step, seed. */
+    /** How long and how fast: steps of each phase, rows per step, learning rate, seed. */
     record Budget(int steps, int batch, double learningRate, long seed) {
     }
 
@@ -54,9 +54,18 @@ final class LayerTrainer {
         double before = RidgeFit.error(xq0, y, n, k, out, nearest, bias);
 
         LayerReconstruction.Settings first = new LayerReconstruction.Settings(spec.activationBits(), spec.weightBits(),
-                spec.channelWise(), spec.fixedMin(), Math.max(1, budget.steps() / 2), budget.batch(), budget.learningRate(), 0,
+                spec.channelWise(), spec.fixedMin(), budget.steps(), budget.batch(), budget.learningRate(), 0,
                 spec.hasBias(), budget.seed());
-        LayerReconstruction.Result clips = new LayerReconstruction(kernels, first, k, out).train(x, y, n, w, bias, clipMax, clipMin);
+        // a clip beyond the inputs' own range only spends levels on values that never come: learning starts inside it
+        float lo = 0f;
+        float hi = 0f;
+        for (float v : x) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        float startMax = hi > 0f ? Math.min(clipMax, hi) : clipMax;
+        float startMin = Math.max(clipMin, lo);
+        LayerReconstruction.Result clips = new LayerReconstruction(kernels, first, k, out).train(x, y, n, w, bias, startMax, startMin);
         List<Double> curve = new ArrayList<>(clips.losses());
 
         float[] xq = quantize(kernels, spec, x, n, k, clips.clipMax(), clips.clipMin());

@@ -2,8 +2,8 @@ package io.amctkit.runtime.retrain;
 
 import io.amctkit.dsl.Mode;
 import io.amctkit.dsl.RetrainConfig;
-import io.amctkit.dsl.proto.ARQRetrain;
 import io.amctkit.dsl.proto.AMCTRetrainConfig;
+import io.amctkit.dsl.proto.ARQRetrain;
 import io.amctkit.dsl.proto.ActULQquantize;
 import io.amctkit.dsl.proto.ClipMaxMin;
 import io.amctkit.dsl.proto.DataType;
@@ -99,9 +99,16 @@ public final class RetrainedConfig {
         return ClipMaxMin.newBuilder().setClipMax(c.max()).setClipMin(min).build();
     }
 
+    /**
+     * The layer's activation config with the learned range. A clip_min learned to 0 (inputs that are never negative)
+     * is said as {@code fixed_min: true}: AMCT's config cannot hold clip_min 0, and fixed_min gives the same factors.
+     */
     private static ActULQquantize activation(QuantPlan q, Clip c) {
         ActULQquantize.Builder a = ActULQquantize.newBuilder().setClipMaxMin(range(c)).setDstType(q.activationType());
         q.fixedMin().ifPresent(a::setFixedMin);
+        if (c.min() >= 0f) {
+            a.setFixedMin(true);
+        }
         return a.build();
     }
 

@@ -57,9 +57,9 @@ public final class Retrainer {
             }
         }
 
-        /** 300 steps of 256 rows, learning rate 3e-3. */
+        /** 250 steps of 128 rows per phase, learning rate 3e-3. */
         public static Options defaults(SampleSource source, int samples, int threads, long seed) {
-            return new Options(source, samples, 300, 256, 3e-3, threads, seed);
+            return new Options(source, samples, 250, 128, 3e-3, threads, seed);
         }
     }
 
@@ -126,6 +126,8 @@ public final class Retrainer {
             }
         }
         int total = done.size() + trainable.size();
+        FloatTargets floatTargets = new FloatTargets(trainable.stream().map(l -> bias(model.proto().getGraph(), nodeOf.get(l.name()),
+                constants).target()).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)));
         Map<String, RetrainedConfig.Clip> learned = new LinkedHashMap<>();
         for (List<ModelLayer> group : groups(trainable, nodeOf)) {
             OnnxModel state = model.derived(current);
@@ -143,7 +145,7 @@ public final class Retrainer {
             }
             Captures.Capture xs = Captures.of(fakeQuant, Set.of(first.getInput(0)), options.source(), options.samples(),
                     options.threads()).get(first.getInput(0));
-            Map<String, Captures.Capture> ys = Captures.of(model.proto(), targets, options.source(), options.samples(), options.threads());
+            Map<String, Captures.Capture> ys = floatTargets.forGroup(targets);
             Map<String, TensorProto> replaced = new LinkedHashMap<>();
             Map<String, TensorProto> now = OnnxEdits.constants(current.getGraph());
             for (ModelLayer l : group) {
@@ -226,7 +228,8 @@ public final class Retrainer {
         if (!o.improved()) {
             return RetrainedLayer.notImproved(l.name(), l.type(), o.lossBefore(), clip, o.curve(), seconds);
         }
-        replaced.put(node.getInput(1), OnnxEdits.floats(node.getInput(1), geo.stored(o.weight()), dims(w)));
+        float[] trained = spec.keep() == null ? o.weight() : heldApart(o.weight(), spec.keep(), geo.out(), q.channelWise(), bits(q.weightType()));
+        replaced.put(node.getInput(1), OnnxEdits.floats(node.getInput(1), geo.stored(trained), dims(w)));
         if (hasBias) {
             replaced.put(bias.tensor(), OnnxEdits.floats(bias.tensor(), o.bias(), dims(constants.get(bias.tensor()))));
         }
@@ -270,6 +273,66 @@ public final class Retrainer {
             }
         }
         return keep;
+    }
+
+    /** Bytes of float targets held at once: more are captured group by group instead of in one pass. */
+    static final long TARGET_BUDGET = 1L << 30;
+
+    /**
+     * The float model's outputs of the layers to retrain: all captured in one pass when they fit {@link #TARGET_BUDGET}
+     * (measured on one sample), else each group's when it comes.
+     */
+    private final class FloatTargets {
+        private final Map<String, Captures.Capture> all;
+
+        FloatTargets(Set<String> tensors) {
+            long perSample = 0;
+            if (!tensors.isEmpty()) {
+                for (Captures.Capture c : Captures.of(model.proto(), tensors, options.source(), 1, options.threads()).values()) {
+                    perSample += 4L * c.values().stream().mapToLong(v -> v.length).sum();
+                }
+            }
+            all = !tensors.isEmpty() && perSample * options.samples() <= TARGET_BUDGET
+                    ? new HashMap<>(Captures.of(model.proto(), tensors, options.source(), options.samples(), options.threads())) : null;
+        }
+
+        Map<String, Captures.Capture> forGroup(Set<String> targets) {
+            if (all == null) {
+                return Captures.of(model.proto(), targets, options.source(), options.samples(), options.threads());
+            }
+            Map<String, Captures.Capture> out = new HashMap<>();
+            targets.forEach(t -> out.put(t, all.remove(t)));   // each group's targets are used once: let them go
+            return out;
+        }
+    }
+
+    /**
+     * A kept weight that rounds to level 0 is stored as a positive sliver (1/1024 of a level)
+     * instead of 0, so that AMCT's 2:4 selection on the retrained weights finds the same mask: among
+     * exact zeros the choice would be a tie. ARQ still maps it to 0, so the quantized model is unchanged.
+     */
+    private static float[] heldApart(float[] w, boolean[] keep, int out, boolean channelWise, int bits) {
+        float[] v = w.clone();
+        int k = w.length / out;
+        float levels = (1 << (bits - 1)) - 1;
+        float global = 0;
+        for (float x : w) {
+            global = Math.max(global, Math.abs(x));
+        }
+        for (int o = 0; o < out; o++) {
+            float max = 0;
+            for (int j = 0; j < k; j++) {
+                max = Math.max(max, Math.abs(w[o * k + j]));
+            }
+            float sliver = (channelWise ? max : global) / levels / 1024f;
+            for (int j = 0; j < k; j++) {
+                int i = o * k + j;
+                if (keep[i] && v[i] == 0f && sliver > 0f) {
+                    v[i] = sliver;
+                }
+            }
+        }
+        return v;
     }
 
     /** Where a layer's bias lives and which tensor holds its float output with the bias added. */

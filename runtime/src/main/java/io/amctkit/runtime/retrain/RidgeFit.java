@@ -3,7 +3,6 @@ package io.amctkit.runtime.retrain;
 import io.amctkit.kernels.Tensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.inverse.InvertMatrix;
 
 /**
  * Least squares with a small ridge for a layer as rows: the weight {@code [out, k]} (and bias) that best map inputs
@@ -48,21 +47,73 @@ final class RidgeFit {
             trace += ata.getDouble(i, i);
         }
         double lambda = ridge * trace / m;
+        double[] g = ata.dup('c').data().asDouble();
         for (int i = 0; i < cols.length; i++) {
-            ata.putScalar(i, i, ata.getDouble(i, i) + lambda);
+            g[i * m + i] += lambda;
         }
-        INDArray theta = InvertMatrix.invert(ata, false).mmul(a.transpose().mmul(yy));   // [m, out]
+        double[] t = choleskySolve(g, a.transpose().mmul(yy).dup('c').data().asDouble(), m, out);   // [m, out]
         float[] w = new float[out * k];
         float[] b = new float[out];
         for (int o = 0; o < out; o++) {
             for (int j = 0; j < cols.length; j++) {
-                w[o * k + cols[j]] = (float) theta.getDouble(j, o);
+                w[o * k + cols[j]] = (float) t[j * out + o];
             }
             if (bias) {
-                b[o] = (float) theta.getDouble(cols.length, o);
+                b[o] = (float) t[cols.length * out + o];
             }
         }
         return new Fit(w, b);
+    }
+
+    /**
+     * Solves A·X = B for a symmetric positive definite A ({@code m × m}, row-major, overwritten by its Cholesky factor)
+     * and B ({@code m × cols}, row-major); returns X.
+     */
+    static double[] choleskySolve(double[] a, double[] b, int m, int cols) {
+        for (int j = 0; j < m; j++) {
+            double d = a[j * m + j];
+            for (int p = 0; p < j; p++) {
+                d -= a[j * m + p] * a[j * m + p];
+            }
+            if (!(d > 0)) {
+                throw new IllegalStateException("the ridge system is not positive definite (column " + j + ")");
+            }
+            double l = Math.sqrt(d);
+            a[j * m + j] = l;
+            for (int i = j + 1; i < m; i++) {
+                double s = a[i * m + j];
+                for (int p = 0; p < j; p++) {
+                    s -= a[i * m + p] * a[j * m + p];
+                }
+                a[i * m + j] = s / l;
+            }
+        }
+        double[] x = b.clone();
+        for (int i = 0; i < m; i++) {           // L·z = b
+            for (int p = 0; p < i; p++) {
+                double l = a[i * m + p];
+                for (int c = 0; c < cols; c++) {
+                    x[i * cols + c] -= l * x[p * cols + c];
+                }
+            }
+            double l = a[i * m + i];
+            for (int c = 0; c < cols; c++) {
+                x[i * cols + c] /= l;
+            }
+        }
+        for (int i = m - 1; i >= 0; i--) {      // Lᵀ·x = z
+            for (int p = i + 1; p < m; p++) {
+                double l = a[p * m + i];
+                for (int c = 0; c < cols; c++) {
+                    x[i * cols + c] -= l * x[p * cols + c];
+                }
+            }
+            double l = a[i * m + i];
+            for (int c = 0; c < cols; c++) {
+                x[i * cols + c] /= l;
+            }
+        }
+        return x;
     }
 
     /** Mean squared error of x·wᵀ + b against y (b may be null). */

@@ -76,4 +76,32 @@ class RetrainFashionTest {
         double lost = a.floatModel() - a.calibrated();
         assertTrue(a.floatModel() - a.retrained() <= lost / 2, "at most half the calibrated-only loss: " + a);
     }
+
+    @Test
+    void thirtyPercentFilterPruningRecoversThreeQuartersOfItsLoss() throws Exception {
+        Accuracies a = run("prune_config { filter_pruner { balanced_l2_norm_filter_prune { prune_ratio: 0.3 ascend_optimized: false } } }\n",
+                Mode.PRUNE, 1024);
+        double lost = a.floatModel() - a.calibrated();
+        assertTrue(lost > 0.2, "pruning alone loses much: " + a);
+        assertTrue(a.retrained() - a.calibrated() >= 0.75 * lost, "recovers three quarters: " + a);
+        assertTrue(a.result().count(RetrainedLayer.Status.REFITTED) >= 2, a.result().summary());
+    }
+
+    @Test
+    void compressedTrainingHoldsTheTwoFourMasksAndHelps() throws Exception {
+        Accuracies a = run("retrain_data_quant_config { ulq_quantize {} }\nretrain_weight_quant_config { arq_retrain { dst_type: INT4 channel_wise: false } }\n"
+                + "prune_config { n_out_of_m_pruner { l1_selective_prune { n_out_of_m_type: M4N2 update_freq: 0 } } }\n", Mode.COMPRESSED, 512);
+        assertTrue(a.retrained() >= a.calibrated(), "compressed: retrained >= calibrated: " + a);
+        try (OnnxModel m = (OnnxModel) Models.open(FashionMnist.model())) {
+            SessionResult before = Session.of(m, a.result().session().resolution().config(), Mode.COMPRESSED).run(Backends.select().kernels(2),
+                    Session.Progress.NONE);
+            for (var layer : before.layers()) {
+                if (layer.pruneKind().equals("2:4")) {
+                    var after = a.result().session().layers().stream().filter(l -> l.name().equals(layer.name())).findFirst().orElseThrow();
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(layer.artifacts().selectiveMask(), after.artifacts().selectiveMask(),
+                            layer.name() + ": the 2:4 mask is the calibrated one");
+                }
+            }
+        }
+    }
 }
