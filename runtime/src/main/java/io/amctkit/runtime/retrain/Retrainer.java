@@ -119,13 +119,15 @@ public final class Retrainer {
                     : LayerRows.unsupported(model.proto().getGraph().getNode(index), constants);
             if (why.isPresent()) {
                 done.add(RetrainedLayer.kept(l.name(), l.type(), why.get()));
-                progress.layerDone(done.size(), done.size(), done.get(done.size() - 1));
             } else {
                 clips.put(l.name(), clip.get());
                 trainable.add(l);
             }
         }
         int total = done.size() + trainable.size();
+        for (int i = 0; i < done.size(); i++) {   // the refitted and the kept layers, then each as it is retrained
+            progress.layerDone(i + 1, total, done.get(i));
+        }
         FloatTargets floatTargets = new FloatTargets(trainable.stream().map(l -> bias(model.proto().getGraph(), nodeOf.get(l.name()),
                 constants).target()).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)));
         Map<String, RetrainedConfig.Clip> learned = new LinkedHashMap<>();

@@ -131,6 +131,25 @@ class RetrainExportsTest {
         }
     }
 
+    @Test
+    void retrainingIsDeterministicForASeed() throws Exception {
+        FashionMnist.Images train = FashionMnist.images("train-images-idx3-ubyte.gz");
+        try (OnnxModel m = (OnnxModel) Models.open(FashionMnist.model()); Kernels k = Backends.select().kernels(2)) {
+            RetrainConfig cfg = RetrainConfig.parse("a8w4.cfg", "retrain_data_quant_config { ulq_quantize {} }\n"
+                    + "retrain_weight_quant_config { arq_retrain { dst_type: INT4 channel_wise: false } }\n");
+            SessionResult s = Session.of(m, cfg, Mode.QUANT).run(k, Session.Progress.NONE);
+            SessionResult calibrated = s.withCalibration(Calibration.run(m, s.resolution(), FashionMnist.source(train, 64), 64, k));
+            Retrainer.Options options = new Retrainer.Options(FashionMnist.source(train, 64), 64, 30, 64, 3e-3, 2, 7);
+            RetrainResult first = Retrainer.retrain(m, calibrated, k, options, Retrainer.Progress.NONE);
+            RetrainResult second = Retrainer.retrain(m, calibrated, k, options, Retrainer.Progress.NONE);
+            assertEquals(first.model().proto(), second.model().proto(), "the same retrained weights and biases");
+            assertEquals(first.config(), second.config(), "the same learned clips");
+            RetrainResult other = Retrainer.retrain(m, calibrated, k, new Retrainer.Options(FashionMnist.source(train, 64), 64, 30, 64,
+                    3e-3, 2, 8), Retrainer.Progress.NONE);
+            assertTrue(!other.model().proto().equals(first.model().proto()), "another seed draws other mini-batches");
+        }
+    }
+
     private static float[] floats(OnnxTensor t) {
         FloatBuffer b = t.getFloatBuffer();
         float[] v = new float[b.remaining()];
