@@ -18,7 +18,8 @@ final class JupyterCommand {
 
     /** Where the spec goes. */
     static final class Target {
-        @Option(names = "--user", description = "for this user: $JUPYTER_DATA_DIR or ~/.local/share/jupyter (default)")
+        @Option(names = "--user", description = "for this user, where Jupyter looks: $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter, else"
+                + " $HOME/.local/share/jupyter (default)")
         boolean user;
 
         @Option(names = "--prefix", paramLabel = "P", description = "under P/share/jupyter (a virtualenv or conda prefix)")

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The kernel spec Jupyter finds amctkit's kernel by: {@code kernels/amctkit/kernel.json} under a Jupyter data folder,
@@ -23,10 +24,27 @@ public final class KernelSpec {
     private KernelSpec() {
     }
 
-    /** Where {@code --user} installs: $JUPYTER_DATA_DIR, else ~/.local/share/jupyter. */
+    /** Where {@code --user} installs: Jupyter's own user data folder (see {@link #userDataDir(Map, String)}). */
     public static Path userDataDir() {
-        String env = System.getenv("JUPYTER_DATA_DIR");
-        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".local", "share", "jupyter");
+        return userDataDir(System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * Jupyter's rule for its user data folder on Linux (jupyter_core's {@code jupyter_data_dir}): $JUPYTER_DATA_DIR,
+     * else $XDG_DATA_HOME/jupyter, else $HOME/.local/share/jupyter. Java's {@code user.home} comes from the passwd entry,
+     * which Jupyter ignores when $HOME says otherwise; it is used only when $HOME is unset.
+     */
+    static Path userDataDir(Map<String, String> env, String passwdHome) {
+        String data = env.get("JUPYTER_DATA_DIR");
+        if (data != null && !data.isBlank()) {
+            return Path.of(data);
+        }
+        String xdg = env.get("XDG_DATA_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg, "jupyter");
+        }
+        String home = env.get("HOME");
+        return Path.of(home != null && !home.isBlank() ? home : passwdHome, ".local", "share", "jupyter");
     }
 
     /** Where {@code --prefix P} installs: P/share/jupyter. */

@@ -70,6 +70,26 @@ class NotebooksTest {
         assertTrue(out.contains("amctkit") && out.contains(prefix.toString()), out);
     }
 
+    /**
+     * {@code amctkit jupyter install --user} with a {@code $HOME} that is not the passwd home: the spec lands where
+     * Jupyter itself looks, and {@code jupyter kernelspec list} (run with that {@code $HOME}) finds it.
+     */
+    @Test
+    void userInstallFollowsJupytersHome(@TempDir Path home) throws Exception {
+        String cp = root().resolve("runtime/target/classes") + ":" + root().resolve("runtime/target/lib") + "/*";
+        ProcessBuilder install = new ProcessBuilder(KernelSpec.currentJava(), "-cp", cp, "io.amctkit.cli.Main", "jupyter", "install",
+                "--user").redirectErrorStream(true);
+        ProcessBuilder list = new ProcessBuilder("/usr/bin/jupyter-kernelspec", "list").redirectErrorStream(true);
+        for (ProcessBuilder pb : List.of(install, list)) {
+            pb.environment().keySet().removeIf(k -> k.startsWith("JUPYTER") || k.startsWith("XDG_"));
+            pb.environment().put("HOME", home.toString());
+        }
+        String installed = run(install, 120);
+        assertTrue(installed.contains(home.resolve(".local/share/jupyter/kernels/amctkit").toString()), installed);
+        String listed = run(list, 120);
+        assertTrue(listed.contains("amctkit") && listed.contains(home.toString()), listed);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"01-config-dsl, false", "02-resolve, false", "03-quantization, true", "04-pruning, true",
             "05-compressed-export, false", "06-sensitivity-and-tuning, true", "07-retrain, true"})

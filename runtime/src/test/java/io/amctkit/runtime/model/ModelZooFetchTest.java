@@ -53,6 +53,14 @@ class ModelZooFetchTest {
     @Test
     void anUnknownZooModelListsTheKnownOnes() {
         ModelException e = assertThrows(ModelException.class, () -> new ModelZoo(cache).resolve("zoo:resnet"));
-        assertTrue(e.getMessage().contains("minilm, paddleocr-det"), e.getMessage());
+        assertTrue(e.getMessage().contains("minilm, fashion-cnn, paddleocr-det"), e.getMessage());
+    }
+
+    @Test
+    void theBundledFashionCnnComesFromTheClassPath() throws Exception {
+        Path file = new ModelZoo(cache).resolve("zoo:fashion-cnn");
+        try (var m = Models.open(file)) {
+            assertEquals(java.util.List.of("conv1", "conv2", "conv3", "fc1", "fc2"), m.layers().stream().map(ModelLayer::name).toList());
+        }
     }
 }
