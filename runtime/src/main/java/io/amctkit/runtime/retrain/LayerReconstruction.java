@@ -1,6 +1,5 @@
 package io.amctkit.runtime.retrain;
 
-import io.amctkit.kernels.ArqWeights;
 import io.amctkit.kernels.ClipState;
 import io.amctkit.kernels.Kernels;
 import io.amctkit.kernels.Tensors;

@@ -6,7 +6,6 @@ import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.UlqActivation;
 import io.amctkit.kernels.WeightLayout;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
