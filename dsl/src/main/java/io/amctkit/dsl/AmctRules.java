@@ -52,7 +52,7 @@ final class AmctRules {
             return Optional.empty();
         }
         return Optional.of("activation " + act + " with weight " + weights + " is not a pair AMCT supports (A"
-                + bits(act) + "W" + bits(weights) + "); allowed: A8W8, A16W8, A8W4");
+                + io.amctkit.dsl.resolve.QuantPlan.bits(act) + "W" + io.amctkit.dsl.resolve.QuantPlan.bits(weights) + "); allowed: A8W8, A16W8, A8W4");
     }
 
     /** channel_wise true is an error for Linear-like types (retrain_field.py ChannelWise). */
@@ -62,13 +62,5 @@ final class AmctRules {
                     + " per tensor and rejects channel_wise true (\" fc layer can not be channewised\")");
         }
         return Optional.empty();
-    }
-
-    static int bits(DataType type) {
-        return switch (type) {
-            case INT4 -> 4;
-            case INT8 -> 8;
-            case INT16 -> 16;
-        };
     }
 }

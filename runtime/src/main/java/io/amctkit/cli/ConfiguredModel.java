@@ -119,6 +119,24 @@ final class ConfiguredModel {
         return new Prepared(m, cfg, cfgName, used, result, kernels);
     }
 
+    /** The model as ONNX, which {@code what} needs (it runs the model); an error naming the file otherwise. */
+    static OnnxModel onnx(Model m, String what) {
+        if (!(m instanceof OnnxModel onnx)) {
+            throw new io.amctkit.runtime.InvalidInputException(m.source() + ": " + what + "; give an ONNX model", false);
+        }
+        return onnx;
+    }
+
+    /** Where calibration (and retraining) samples come from: {@code --inputs}, else generated with {@code --seed-value}. */
+    SampleSource calibrationSource(OnnxModel onnx) {
+        return Calibration.source(onnx, Optional.ofNullable(inputs), sampleSeed);
+    }
+
+    /** The model-level evaluation's samples, count, labels and threads. */
+    io.amctkit.runtime.evaluation.ModelEvaluator.Options evaluationOptions(OnnxModel onnx) {
+        return new io.amctkit.runtime.evaluation.ModelEvaluator.Options(evaluationSource(onnx), evaluationCount(), labels(), threadCount());
+    }
+
     /** Where evaluation samples come from: the user's file, else generated with another seed than calibration. */
     SampleSource evaluationSource(OnnxModel onnx) {
         return evalInputs != null ? FileSamples.source(evalInputs)

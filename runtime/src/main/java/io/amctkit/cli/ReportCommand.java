@@ -48,8 +48,7 @@ final class ReportCommand implements Callable<Integer> {
                     ? java.util.Optional.of(io.amctkit.runtime.export.Exports.of(onnx, result)) : java.util.Optional.empty();
             if (m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && run.evaluationCount() > 0) {
                 evaluation = io.amctkit.runtime.evaluation.ModelEvaluator.evaluate(onnx, result, exports.get(), p.mode().label(),
-                        new io.amctkit.runtime.evaluation.ModelEvaluator.Options(run.evaluationSource(onnx), run.evaluationCount(),
-                                run.labels(), run.threadCount()));
+                        run.evaluationOptions(onnx));
                 evaluation.ifPresent(e -> e.lines().forEach(stdout::println));
             }
             stdout.println(result.table().printAll());

@@ -1,9 +1,6 @@
 package io.amctkit.cli;
 
 import io.amctkit.dsl.internal.AtomicFiles;
-import io.amctkit.runtime.InvalidInputException;
-import io.amctkit.runtime.calibration.Calibration;
-import io.amctkit.runtime.calibration.FileSamples;
 import io.amctkit.runtime.calibration.SampleSource;
 import io.amctkit.runtime.evaluation.Evaluation;
 import io.amctkit.runtime.evaluation.ModelEvaluator;
@@ -77,13 +74,9 @@ final class RetrainCommand implements Callable<Integer> {
             if (!p.result().accepted()) {
                 return ExitCode.INVALID;
             }
-            if (!(m instanceof OnnxModel onnx)) {
-                throw new InvalidInputException(m.source() + ": retraining runs the model; give an ONNX model", false);
-            }
-            SampleSource source = run.inputs != null ? FileSamples.source(run.inputs)
-                    : SampleSource.generated(Calibration.vocabulary(onnx), run.sampleSeed);
-            ModelEvaluator.Options eval = new ModelEvaluator.Options(run.evaluationSource(onnx), run.evaluationCount(), run.labels(),
-                    run.threadCount());
+            OnnxModel onnx = ConfiguredModel.onnx(m, "retraining runs the model");
+            SampleSource source = run.calibrationSource(onnx);
+            ModelEvaluator.Options eval = run.evaluationOptions(onnx);
             boolean evaluate = run.evalInputs != null || run.evalSamples > 0;
             Optional<Evaluation> before = evaluate ? ModelEvaluator.evaluate(onnx, p.result(), p.mode().label(), eval) : Optional.empty();
             ProgressBar bar = new ProgressBar(err, System.console() != null);

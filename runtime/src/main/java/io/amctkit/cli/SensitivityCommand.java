@@ -1,6 +1,5 @@
 package io.amctkit.cli;
 
-import io.amctkit.runtime.InvalidInputException;
 import io.amctkit.runtime.model.Model;
 import io.amctkit.runtime.model.onnx.OnnxModel;
 import io.amctkit.runtime.report.ReportPlots;
@@ -47,9 +46,7 @@ final class SensitivityCommand implements Callable<Integer> {
             if (!p.result().accepted()) {
                 return ExitCode.INVALID;
             }
-            if (!(m instanceof OnnxModel onnx)) {
-                throw new InvalidInputException(m.source() + ": a sensitivity analysis runs the model; give an ONNX model", false);
-            }
+            OnnxModel onnx = ConfiguredModel.onnx(m, "a sensitivity analysis runs the model");
             ProgressBar bar = new ProgressBar(err, System.console() != null);
             SensitivityResult r = Sensitivity.run(onnx, p.result(), run.evaluationSource(onnx), Math.max(1, run.evaluationCount()),
                     run.labels(), run.threadCount(),

@@ -1,6 +1,5 @@
 package io.amctkit.cli;
 
-import io.amctkit.dsl.RetrainConfig;
 import io.amctkit.runtime.InvalidInputException;
 import io.amctkit.runtime.calibration.Calibration;
 import io.amctkit.runtime.evaluation.Evaluation;
@@ -95,11 +94,8 @@ final class TuneCommand implements Callable<Integer> {
             if (!p.result().accepted()) {
                 return ExitCode.INVALID;
             }
-            if (!(m instanceof OnnxModel onnx)) {
-                throw new InvalidInputException(m.source() + ": tuning evaluates the model; give an ONNX model", false);
-            }
-            ModelEvaluator.Options eval = new ModelEvaluator.Options(run.evaluationSource(onnx), run.evaluationCount(), run.labels(),
-                    run.threadCount());
+            OnnxModel onnx = ConfiguredModel.onnx(m, "tuning evaluates the model");
+            ModelEvaluator.Options eval = run.evaluationOptions(onnx);
             Tuner.Pipeline pipeline = cfg -> {
                 SessionResult s = cfg.equals(p.config()) ? p.result() : Calibration.calibrate(m, Session.of(m, cfg, p.mode())
                         .run(p.kernels(), Session.Progress.NONE), Optional.ofNullable(run.inputs), run.samples, run.sampleSeed, p.kernels());

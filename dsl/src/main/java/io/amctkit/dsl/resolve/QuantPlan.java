@@ -22,6 +22,25 @@ public record QuantPlan(boolean enabled, Source enabledBy,
         return clipMax.isEmpty() || clipMin.isEmpty();
     }
 
+    /** The activations' bit width (4, 8 or 16). */
+    public int activationBits() {
+        return bits(activationType);
+    }
+
+    /** The weights' bit width (4, 8 or 16). */
+    public int weightBits() {
+        return bits(weightType);
+    }
+
+    /** The bit width of an AMCT data type. */
+    public static int bits(DataType type) {
+        return switch (type) {
+            case INT4 -> 4;
+            case INT8 -> 8;
+            case INT16 -> 16;
+        };
+    }
+
     /** AMCT's per-layer JSON keys for quantization (clip values are float32 widened to double, as AMCT writes). */
     Map<String, Object> toAmctJson(Map<String, Object> layer) {
         layer.put("retrain_enable", enabled);

@@ -67,8 +67,12 @@ public final class Calibration {
                 || result.layers().stream().noneMatch(io.amctkit.runtime.session.LayerReport::quantized)) {
             return result;
         }
-        SampleSource source = inputs.isPresent() ? FileSamples.source(inputs.get()) : SampleSource.generated(vocabulary(onnx), seed);
-        return result.withCalibration(run(onnx, result.resolution(), source, samples, kernels));
+        return result.withCalibration(run(onnx, result.resolution(), source(onnx, inputs, seed), samples, kernels));
+    }
+
+    /** Calibration samples: the user's file (see {@link FileSamples}), else generated with {@code seed}. */
+    public static SampleSource source(OnnxModel model, Optional<java.nio.file.Path> inputs, long seed) {
+        return inputs.isPresent() ? FileSamples.source(inputs.get()) : SampleSource.generated(vocabulary(model), seed);
     }
 
     /** Calibrates the quantized layers of {@code model} under {@code resolution} on {@code samples} inputs from {@code source}. */
@@ -173,11 +177,7 @@ public final class Calibration {
                 continue;
             }
             QuantPlan q = resolution.plan(layer).flatMap(LayerPlan::quant).orElseThrow();
-            int bits = switch (q.activationType()) {
-                case INT4 -> 4;
-                case INT8 -> 8;
-                case INT16 -> 16;
-            };
+            int bits = q.activationBits();
             boolean fromIfmr = q.ifmrInit();
             float clipMax;
             float clipMin;

@@ -59,6 +59,10 @@ public final class ConsumerRefit {
         }
         Map<String, Integer> nodeOf = pruning.nodeIndices();
         List<Integer> order = consumers.stream().map(nodeOf::get).filter(java.util.Objects::nonNull).sorted().toList();
+        // the float model's outputs of every consumer, in one pass (they do not change as the pruned model is refitted)
+        Set<String> outputs = new LinkedHashSet<>();
+        order.forEach(i -> outputs.add(floatModel.getGraph().getNode(i).getOutput(0)));
+        Map<String, Captures.Capture> targets = outputs.isEmpty() ? Map.of() : Captures.of(floatModel, outputs, source, samples, threads);
         ModelProto current = pruned;
         Map<String, double[]> errors = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
@@ -73,7 +77,7 @@ public final class ConsumerRefit {
             }
             TensorProto w = constants.get(node.getInput(1));
             Captures.Capture xs = Captures.of(current, Set.of(node.getInput(0)), source, samples, threads).get(node.getInput(0));
-            Captures.Capture ys = Captures.of(floatModel, Set.of(node.getOutput(0)), source, samples, threads).get(node.getOutput(0));
+            Captures.Capture ys = targets.get(floatModel.getGraph().getNode(index).getOutput(0));
             LayerRows geo = LayerRows.of(node, w, xs.shape());
             // a consumer can also be a pruned producer: its float targets keep only the output channels it keeps
             Set<Integer> gone = new HashSet<>();

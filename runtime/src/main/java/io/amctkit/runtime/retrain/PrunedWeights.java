@@ -41,7 +41,7 @@ final class PrunedWeights {
             LayerRows g0 = LayerRows.ofWeight(node, w0);
             LayerRows gp = LayerRows.ofWeight(pruned.getGraph().getNode(index), wp);
             Set<Integer> gone = set(pruning.prunedOutputs(name));
-            Set<Integer> cut = set(pruning.consumerEntries(name).stream().flatMapToInt(e -> Arrays.stream(e.pruneIndex())).toArray());
+            Set<Integer> cut = set(pruning.prunedInputs(name));
             int channels = node.getOpType().equals("Conv") ? (int) w0.getDims(1) : g0.k();
             int per = g0.columnsPerChannel(channels);
             int[] rows = java.util.stream.IntStream.range(0, g0.out()).filter(o -> !gone.contains(o)).toArray();

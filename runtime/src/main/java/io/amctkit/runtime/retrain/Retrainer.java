@@ -128,8 +128,10 @@ public final class Retrainer {
         for (int i = 0; i < done.size(); i++) {   // the refitted and the kept layers, then each as it is retrained
             progress.layerDone(i + 1, total, done.get(i));
         }
-        FloatTargets floatTargets = new FloatTargets(trainable.stream().map(l -> bias(model.proto().getGraph(), nodeOf.get(l.name()),
-                constants).target()).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)));
+        Map<String, Bias> biases = new HashMap<>();
+        trainable.forEach(l -> biases.put(l.name(), bias(model.proto().getGraph(), nodeOf.get(l.name()), constants)));
+        FloatTargets floatTargets = new FloatTargets(trainable.stream().map(l -> biases.get(l.name()).target())
+                .collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)));
         Map<String, RetrainedConfig.Clip> learned = new LinkedHashMap<>();
         for (List<ModelLayer> group : groups(trainable, nodeOf)) {
             OnnxModel state = model.derived(current);
@@ -138,13 +140,8 @@ public final class Retrainer {
             ModelProto fakeQuant = Exports.of(state, s).fakeQuantModel().orElseThrow(
                     () -> new IllegalStateException("no fake-quant model to capture layer inputs from"));
             NodeProto first = model.proto().getGraph().getNode(nodeOf.get(group.get(0).name()));
-            Map<String, Bias> biases = new HashMap<>();
             Set<String> targets = new LinkedHashSet<>();
-            for (ModelLayer l : group) {
-                Bias b = bias(model.proto().getGraph(), nodeOf.get(l.name()), constants);
-                biases.put(l.name(), b);
-                targets.add(b.target());
-            }
+            group.forEach(l -> targets.add(biases.get(l.name()).target()));
             Captures.Capture xs = Captures.of(fakeQuant, Set.of(first.getInput(0)), options.source(), options.samples(),
                     options.threads()).get(first.getInput(0));
             Map<String, Captures.Capture> ys = floatTargets.forGroup(targets);
@@ -221,7 +218,7 @@ public final class Retrainer {
         boolean hasBias = bias.tensor() != null;
         float[] b = hasBias ? OnnxEdits.floatValues(constants.get(bias.tensor())) : new float[geo.out()];
         boolean fixedMin = q.fixedMin().orElse(l.reluInput().orElse(false));
-        LayerTrainer.Spec spec = new LayerTrainer.Spec(bits(q.activationType()), bits(q.weightType()), q.channelWise(), fixedMin,
+        LayerTrainer.Spec spec = new LayerTrainer.Spec(q.activationBits(), q.weightBits(), q.channelWise(), fixedMin,
                 hasBias, keep(l, state, geo, node));
         long t0 = System.nanoTime();
         LayerTrainer.Outcome o = LayerTrainer.train(kernels, spec, new LayerTrainer.Budget(options.steps(), options.batch(),
@@ -230,7 +227,7 @@ public final class Retrainer {
         if (!o.improved()) {
             return RetrainedLayer.notImproved(l.name(), l.type(), o.lossBefore(), clip, o.curve(), seconds);
         }
-        float[] trained = spec.keep() == null ? o.weight() : heldApart(o.weight(), spec.keep(), geo.out(), q.channelWise(), bits(q.weightType()));
+        float[] trained = spec.keep() == null ? o.weight() : heldApart(o.weight(), spec.keep(), geo.out(), q.channelWise(), q.weightBits());
         replaced.put(node.getInput(1), OnnxEdits.floats(node.getInput(1), geo.stored(trained), dims(w)));
         if (hasBias) {
             replaced.put(bias.tensor(), OnnxEdits.floats(bias.tensor(), o.bias(), dims(constants.get(bias.tensor()))));
@@ -247,9 +244,7 @@ public final class Retrainer {
      */
     private boolean[] keep(ModelLayer l, SessionResult state, LayerRows geo, NodeProto node) {
         LayerReport report = state.layers().stream().filter(r -> r.name().equals(l.name())).findFirst().orElse(null);
-        int[] cut = state.filterPruning().consumerEntries(l.name()).stream()
-                .filter(e -> e.type().equals("Conv") || e.type().equals("Gemm") || e.type().equals("MatMul"))
-                .flatMapToInt(e -> java.util.Arrays.stream(e.pruneIndex())).distinct().toArray();
+        int[] cut = state.filterPruning().prunedInputs(l.name());
         boolean masked = report != null && report.pruneKind().equals("2:4");
         int[] gone = report != null && report.pruneKind().equals("filter") ? report.artifacts().prunedFilters() : new int[0];
         if (!masked && gone.length == 0 && cut.length == 0) {
@@ -412,7 +407,7 @@ public final class Retrainer {
         Map<String, Calibration.LayerActivation> layers = new LinkedHashMap<>();
         clips.forEach((name, c) -> {
             QuantPlan q = quantPlan(name).orElseThrow();
-            int bits = bits(q.activationType());
+            int bits = q.activationBits();
             boolean fixedMin = q.fixedMin().orElse(model.layer(name).flatMap(ModelLayer::reluInput).orElse(false));
             ScaleOffset f = UlqActivation.factors(ClipState.of(c.max(), c.min()), bits, fixedMin);
             layers.put(name, new Calibration.LayerActivation(name, c.max(), c.min(), f.scale(0), f.offset(0), bits, false, Double.NaN,
@@ -435,14 +430,6 @@ public final class Retrainer {
             System.arraycopy(v, pick[i] * width, out, i * width, width);
         }
         return out;
-    }
-
-    private static int bits(io.amctkit.dsl.proto.DataType t) {
-        return switch (t) {
-            case INT4 -> 4;
-            case INT8 -> 8;
-            case INT16 -> 16;
-        };
     }
 
     private static long[] dims(TensorProto t) {

@@ -99,7 +99,7 @@ public final class Session {
             if (q.isPresent()) {
                 QuantPlan plan0 = q.get();
                 algo = plan0.weightAlgo().equals("arq_retrain") ? "arq" : "ulq";
-                bits = bits(plan0.weightType());
+                bits = plan0.weightBits();
                 channelWise = plan0.channelWise();
                 WeightLayout layout = layer.weight().rank() == 3 && isRecurrent(layer) ? WeightLayout.COUT_FIRST
                         : WeightLayout.of(layer.type(), layer.groups().orElse(1));
@@ -192,7 +192,7 @@ public final class Session {
             return Optional.empty();
         }
         boolean fixedMin = plan.fixedMin().orElse(layer.reluInput().orElse(false));
-        int bits = bits(plan.activationType());
+        int bits = plan.activationBits();
         io.amctkit.kernels.ScaleOffset f = io.amctkit.kernels.UlqActivation.factors(
                 io.amctkit.kernels.ClipState.of(plan.clipMax().get(), plan.clipMin().get()), bits, fixedMin);
         return Optional.of(new LayerArtifacts.ActivationFactors(f.scale(0), f.offset(0), bits));
@@ -211,13 +211,6 @@ public final class Session {
         return layer.type().equals("LSTM") || layer.type().equals("GRU");
     }
 
-    static int bits(DataType t) {
-        return switch (t) {
-            case INT4 -> 4;
-            case INT8 -> 8;
-            case INT16 -> 16;
-        };
-    }
 
     /** Multiply-accumulates per output position: Conv (in/groups)·k·out, Linear in·out, RNN gates·hidden·(in + hidden). */
     static long macsPerPosition(ModelLayer layer) {
