@@ -79,7 +79,7 @@ class RetrainCliTest {
             var entry = record.getRecordList().stream().filter(e -> e.getKey().equals("fc1")).findFirst().orElseThrow().getValue();
             assertEquals(f.scale(0), entry.getScaleD(), "record.txt's scale_d comes from the learned clips");
             assertEquals(f.offset(0), entry.getOffsetD());
-            assertEquals(fixedMin ? 0f : clipMin, fixedMin ? 0f : q.clipMin().get());
+            assertEquals(clipMin, fixedMin ? 0f : q.clipMin().get(), "the clip_min AMCT uses from retrained.cfg is the learned one");
             assertEquals("INT4", entry.getWtsType());
         }
         String html = Files.readString(out.resolve("report.html"));

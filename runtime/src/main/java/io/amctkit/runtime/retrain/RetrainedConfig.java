@@ -19,7 +19,6 @@ import io.amctkit.dsl.resolve.Resolution;
 import io.amctkit.dsl.resolve.Resolver;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -69,12 +68,18 @@ public final class RetrainedConfig {
         if (!after.isAccepted()) {
             throw new IllegalStateException("AMCT would reject the retrained config: " + after.rejection().orElseThrow().message());
         }
+        // AMCT's own per-layer JSON, as the tuner checks its rewrites: equal but for a retrained layer's clip range
+        Map<String, Object> was = before.toAmctJson();
+        Map<String, Object> is = after.toAmctJson();
         for (Layer l : layers) {
-            Optional<LayerPlan> p0 = before.plan(l.name());
-            Optional<LayerPlan> p1 = after.plan(l.name());
-            String why = sameBesideClips(p0, p1, clips.get(l.name()));
-            if (why != null) {
-                throw new IllegalStateException("the retrained config would change " + l.name() + ": " + why);
+            Clip clip = clips.get(l.name());
+            Object x = clip == null ? was.get(l.name()) : withoutClip(was.get(l.name()));
+            Object y = clip == null ? is.get(l.name()) : withoutClip(is.get(l.name()));
+            if (!Objects.equals(x, y)) {
+                throw new IllegalStateException("the retrained config would change " + l.name() + ": " + x + " became " + y);
+            }
+            if (clip != null && after.plan(l.name()).flatMap(LayerPlan::quant).flatMap(QuantPlan::clipMax).orElse(Float.NaN) != clip.max()) {
+                throw new IllegalStateException("the retrained config does not give " + l.name() + " its learned clip_max " + clip.max());
             }
         }
         return out;
@@ -123,39 +128,17 @@ public final class RetrainedConfig {
         return w.build();
     }
 
-    private static String sameBesideClips(Optional<LayerPlan> before, Optional<LayerPlan> after, Clip clip) {
-        if (before.isPresent() != after.isPresent()) {
-            return "it would " + (after.isPresent() ? "become" : "no longer be") + " compressed";
+    /** A layer's AMCT JSON without the activation clip range and fixed_min (what retraining learns). */
+    @SuppressWarnings("unchecked")
+    private static Object withoutClip(Object layer) {
+        if (!(layer instanceof Map<?, ?> m) || !(m.get("retrain_data_config") instanceof Map<?, ?> data)) {
+            return layer;
         }
-        if (before.isEmpty()) {
-            return null;
-        }
-        LayerPlan p0 = before.get();
-        LayerPlan p1 = after.get();
-        if (!Objects.equals(p0.prune().map(RetrainedConfig::pruneKey), p1.prune().map(RetrainedConfig::pruneKey))) {
-            return "its pruning";
-        }
-        Optional<String> q0 = p0.quant().map(q -> quantKey(q, clip == null));
-        Optional<String> q1 = p1.quant().map(q -> quantKey(q, clip == null));
-        if (!q0.equals(q1)) {
-            return "its quantization (" + q0.orElse("none") + " -> " + q1.orElse("none") + ")";
-        }
-        if (clip != null && p1.quant().isPresent()) {
-            QuantPlan q = p1.quant().get();
-            if (q.clipMax().orElse(Float.NaN) != clip.max()) {
-                return "its clip_max";
-            }
-        }
-        return null;
-    }
-
-    private static String pruneKey(io.amctkit.dsl.resolve.PrunePlan p) {
-        return p.enabled() + " " + p.pruneType() + " " + p.pruneRatio() + " " + p.ascendOptimized() + " " + p.updateFreq();
-    }
-
-    private static String quantKey(QuantPlan q, boolean withClips) {
-        return String.format(Locale.ROOT, "%s %s %s %s %s %s", q.enabled(), q.activationType(), q.weightAlgo(), q.channelWise(),
-                q.weightType(), withClips ? q.clipMax() + " " + q.clipMin() + " " + q.fixedMin() : "");
+        Map<String, Object> copy = new java.util.LinkedHashMap<>((Map<String, Object>) m);
+        Map<String, Object> d = new java.util.LinkedHashMap<>((Map<String, Object>) data);
+        d.keySet().removeAll(List.of("clip_max", "clip_min", "fixed_min"));
+        copy.put("retrain_data_config", d);
+        return copy;
     }
 
     private static int indexOf(AMCTRetrainConfig.Builder b, String name) {
