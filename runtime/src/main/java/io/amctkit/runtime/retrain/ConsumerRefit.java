@@ -92,7 +92,7 @@ public final class ConsumerRefit {
             float[] b0 = bias ? OnnxEdits.floatValues(constants.get(node.getInput(2))) : null;
             double[] err = new double[2];
             err[0] = RidgeFit.error(x, y, n, geo.k(), geo.out(), geo.weightRows(OnnxEdits.floatValues(w)), b0);
-            RidgeFit.Fit fit = RidgeFit.solve(x, y, n, geo.k(), geo.out(), bias, ridge, null);
+            RidgeFit.Fit fit = RidgeFit.solve(x, y, n, geo.k(), geo.out(), bias, ridge);
             err[1] = RidgeFit.error(x, y, n, geo.k(), geo.out(), fit.weight(), bias ? fit.bias() : null);
             errors.put(name, err);
             if (err[1] >= err[0]) {

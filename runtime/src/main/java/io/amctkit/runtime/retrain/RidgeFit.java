@@ -6,8 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Least squares with a small ridge for a layer as rows: the weight {@code [out, k]} (and bias) that best map inputs
- * {@code x} (n × k) to targets {@code y} (n × out), using only the input columns {@code keep} allows (the others get 0:
- * channels pruning removed).
+ * {@code x} (n × k) to targets {@code y} (n × out).
  */
 final class RidgeFit {
 
@@ -18,21 +17,16 @@ final class RidgeFit {
     private RidgeFit() {
     }
 
-    /**
-     * θ = (AᵀA + λ·I)⁻¹Aᵀy on A = [x_kept 1], λ = {@code ridge} × the mean diagonal of AᵀA.
-     *
-     * @param keep which of the k input columns take part (null: all)
-     */
-    static Fit solve(float[] x, float[] y, int n, int k, int out, boolean bias, double ridge, boolean[] keep) {
-        int[] cols = java.util.stream.IntStream.range(0, k).filter(j -> keep == null || keep[j]).toArray();
-        int m = cols.length + (bias ? 1 : 0);
+    /** θ = (AᵀA + λ·I)⁻¹Aᵀy on A = [x 1], λ = {@code ridge} × the mean diagonal of AᵀA (the bias is not shrunk). */
+    static Fit solve(float[] x, float[] y, int n, int k, int out, boolean bias, double ridge) {
+        int m = k + (bias ? 1 : 0);
         double[] xa = new double[n * m];
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j < cols.length; j++) {
-                xa[i * m + j] = x[i * k + cols[j]];
+            for (int j = 0; j < k; j++) {
+                xa[i * m + j] = x[i * k + j];
             }
             if (bias) {
-                xa[i * m + cols.length] = 1;
+                xa[i * m + k] = 1;
             }
         }
         INDArray a = Nd4j.create(xa, new long[]{n, m}, 'c');
@@ -48,18 +42,18 @@ final class RidgeFit {
         }
         double lambda = ridge * trace / m;
         double[] g = ata.dup('c').data().asDouble();
-        for (int i = 0; i < cols.length; i++) {
+        for (int i = 0; i < k; i++) {
             g[i * m + i] += lambda;
         }
         double[] t = choleskySolve(g, a.transpose().mmul(yy).dup('c').data().asDouble(), m, out);   // [m, out]
         float[] w = new float[out * k];
         float[] b = new float[out];
         for (int o = 0; o < out; o++) {
-            for (int j = 0; j < cols.length; j++) {
-                w[o * k + cols[j]] = (float) t[j * out + o];
+            for (int j = 0; j < k; j++) {
+                w[o * k + j] = (float) t[j * out + o];
             }
             if (bias) {
-                b[o] = (float) t[cols.length * out + o];
+                b[o] = (float) t[k * out + o];
             }
         }
         return new Fit(w, b);
