@@ -1,6 +1,7 @@
 package io.amctkit.cli;
 
 import io.amctkit.dsl.CfgException;
+import io.amctkit.dsl.CfgFormat;
 import io.amctkit.dsl.RetrainConfig;
 import io.amctkit.dsl.internal.AtomicFiles;
 import picocli.CommandLine.ArgGroup;
@@ -18,12 +19,14 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * {@code amctkit cfg fmt}: the canonical text of a {@code .cfg} (nested blocks, 4-space indent, stable order). A
- * comment-bearing file is only rewritten with {@code --drop-comments}, since the canonical form has no comments.
+ * {@code amctkit cfg fmt}: a {@code .cfg} laid out uniformly (4-space indent, {@code name: value}, {@code name {} }),
+ * keeping its field order and every comment where it was; {@code --drop-comments} prints the canonical form instead
+ * (AMCT's sample order, no comments).
  */
 @Command(name = "fmt", mixinStandardHelpOptions = true,
-        description = {"Print a .cfg in canonical form (AMCT reads it to the same message), or write it atomically.",
-                "Comments are not kept: rewriting a file that has them needs --drop-comments."},
+        description = {"Print a .cfg laid out uniformly (AMCT reads it to the same message), or write it atomically.",
+                "Field order, blank lines between groups and every comment are kept: a full-line comment stays above",
+                "the field it describes, a trailing one on its line. --drop-comments prints the canonical form instead."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:formatted", "1:the file is not a valid .cfg", "2:usage or I/O error (nothing written)"})
 final class CfgFmtCommand implements Callable<Integer> {
@@ -48,7 +51,7 @@ final class CfgFmtCommand implements Callable<Integer> {
     @Option(names = "--force", description = "with -o: replace OUT if it exists")
     boolean force;
 
-    @Option(names = "--drop-comments", description = "allow rewriting a file whose comments will be lost")
+    @Option(names = "--drop-comments", description = "the canonical form: AMCT's sample order, comments dropped")
     boolean dropComments;
 
     @Override
@@ -60,15 +63,11 @@ final class CfgFmtCommand implements Callable<Integer> {
             e.diagnostics().forEach(d -> spec.commandLine().getErr().println(d.format(file.toString())));
             return e.isIoError() ? ExitCode.USAGE_OR_IO : ExitCode.INVALID;
         }
-        String text = config.toString();
+        String text = dropComments ? config.toString()
+                : CfgFormat.keepingComments(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
         if (target == null) {
             spec.commandLine().getOut().print(text);
             return ExitCode.OK;
-        }
-        if (!dropComments && CommentScan.hasComments(Files.readString(file, StandardCharsets.UTF_8))) {
-            spec.commandLine().getErr().println(file + ": has comments, which the canonical form does not keep; nothing"
-                    + " written. Add --drop-comments to rewrite it anyway, or print to stdout.");
-            return ExitCode.USAGE_OR_IO;
         }
         Path out = target.inPlace ? file : target.output;
         try {
