@@ -103,8 +103,9 @@ final class ConfiguredModel {
                         + String.join(", ", seeds.configs().keySet()));
             }
             cfgName = "seed " + config.seed;
-            err.println("amctkit: " + cfgName + " with " + seeds.substitutions().entrySet().stream()
-                    .map(e -> e.getKey() + " = " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
+            err.println(io.amctkit.runtime.report.TerminalStyle.ofStdout().fit("amctkit: " + cfgName + " with "
+                    + seeds.substitutions().entrySet().stream()
+                    .map(e -> e.getKey() + " = " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))));
         }
         Mode used = mode != null ? mode : cfg.inferredMode();
         Kernels kernels = Backends.select().kernels(threadCount());
@@ -112,9 +113,10 @@ final class ConfiguredModel {
         SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
         bar.finish();
         result = Calibration.calibrate(m, result, Optional.ofNullable(inputs), samples, sampleSeed, kernels);
-        result.calibration().ifPresent(c -> c.notes().forEach(n -> err.println("amctkit: " + n)));
+        io.amctkit.runtime.report.TerminalStyle style = io.amctkit.runtime.report.TerminalStyle.ofStdout();
+        result.calibration().ifPresent(c -> c.notes().forEach(n -> err.println(style.fit("amctkit: " + n))));
         for (Diagnostic d : result.resolution().diagnostics()) {
-            err.println(d.format(cfgName));
+            err.println(style.fit(d.format(cfgName)));
         }
         return new Prepared(m, cfg, cfgName, used, result, kernels);
     }

@@ -53,8 +53,11 @@ public final class Displays {
                 });
         renderer.createRegistration(SessionResult.class).preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
                 .register((result, context) -> {
-                    context.renderIfRequested(MIMEType.TEXT_PLAIN, result::summary);
-                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> "<pre>" + escape(result.summary()) + "</pre>" + tableHtml(result.table()));
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, () -> io.amctkit.runtime.report.TerminalTable.render(result,
+                            io.amctkit.runtime.report.TerminalStyle.plain(120)) + result.summary());
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> tableHtml(
+                            io.amctkit.runtime.report.TerminalTable.table(result)) + "<pre>" + escape(result.summary()) + "</pre>"
+                            + "<p><i>every column: <code>result.table()</code></i></p>");
                 });
         renderer.createRegistration(io.amctkit.runtime.evaluation.Evaluation.class).preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
                 .register((evaluation, context) -> {

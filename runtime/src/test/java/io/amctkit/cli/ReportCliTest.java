@@ -30,6 +30,7 @@ class ReportCliTest {
         CliTest.Result r = run("report", "--model", "zoo:" + model, "--seed", seed, "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().startsWith("amctkit: seed " + seed + " with Opname = "), r.err());
+        ReportFormatsTest.assertFitsAndIsAscii(r);
         assertTrue(Pattern.compile("\\d+ layers: \\d+ quantized, \\d+ pruned; weights \\d+ -> \\d+ parameters").matcher(r.out()).find(), r.out());
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.startsWith("<!DOCTYPE html>") && html.endsWith("</html>\n"));

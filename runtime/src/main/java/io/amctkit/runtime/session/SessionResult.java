@@ -163,7 +163,7 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
             double onnx = c.layers().values().stream().mapToDouble(Calibration.LayerActivation::fakeQuantMismatch).max().orElse(0);
             if (deploy > 0 || onnx > 0) {
                 s.append(String.format(java.util.Locale.ROOT, "saved models vs training (AMCT quirk): up to %.2g%% of a layer's"
-                        + " activations take another level in the deploy model (x·(1/scale_d)), up to %.2g%% in the fake-quant"
+                        + " activations take another level in the deploy model (x*(1/scale_d)), up to %.2g%% in the fake-quant"
                         + " ONNX model (it rounds before adding the offset)%n", 100 * deploy, 100 * onnx));
             }
         });
