@@ -1,6 +1,8 @@
-# Writes the tutorial notebooks (without outputs); the test suite executes them with the amctkit kernel.
-#   /usr/bin/python3 notebooks/make_notebooks.py
-import json, pathlib
+# Writes the tutorial notebooks and executes them in place with the amctkit kernel (Debian's Jupyter), so that they are
+# committed with their outputs; the test suite executes them again and checks that the committed outputs are current.
+#   /usr/bin/python3 notebooks/make_notebooks.py            # write and execute all
+#   /usr/bin/python3 notebooks/make_notebooks.py 03-quantization   # only these
+import json, os, pathlib, subprocess, sys, tempfile
 
 def nb(name, cells):
     out = []
@@ -349,5 +351,14 @@ if (back.validate(QUANT).hasErrors()) throw new AssertionError("AMCT's rules acc
 }
 
 here = pathlib.Path(__file__).parent
-for name, cells in NOTEBOOKS.items():
-    (here / (name + ".ipynb")).write_text(json.dumps(nb(name, cells), indent=1) + "\n")
+wanted = sys.argv[1:] or list(NOTEBOOKS)
+with tempfile.TemporaryDirectory() as prefix:
+    subprocess.run([str(here.parent / "amctkit"), "jupyter", "install", "--prefix", prefix], check=True)
+    env = dict(os.environ, JUPYTER_PATH=os.path.join(prefix, "share", "jupyter"), PYDEVD_DISABLE_FILE_VALIDATION="1")
+    for name in wanted:
+        path = here / (name + ".ipynb")
+        path.write_text(json.dumps(nb(name, NOTEBOOKS[name]), indent=1) + "\n")
+        subprocess.run(["/usr/bin/jupyter-nbconvert", "--to", "notebook", "--execute", "--inplace",
+                        "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.kernel_name=amctkit",
+                        "--ExecutePreprocessor.record_timing=False", str(path)], check=True, env=env, cwd=here)
+        print("executed", path)

@@ -79,7 +79,7 @@ public final class Displays {
         renderer.createRegistration(ReportPlots.Plot.class).preferring(MIMEType.IMAGE_PNG).supporting(MIMEType.TEXT_PLAIN)
                 .register((plot, context) -> {
                     context.renderIfRequested(MIMEType.TEXT_PLAIN, plot::title);
-                    context.renderIfRequested(MIMEType.IMAGE_PNG, () -> Base64.getEncoder().encodeToString(plot.png()));
+                    context.renderIfRequested(MIMEType.IMAGE_PNG, () -> Base64.getEncoder().encodeToString(plot.png(1)));
                 });
     }
 

@@ -5,7 +5,6 @@ import io.amctkit.runtime.evaluation.ModelComparison;
 import io.amctkit.runtime.evaluation.OutputMetrics;
 import io.amctkit.runtime.retrain.RetrainResult;
 
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -36,9 +35,7 @@ public final class RetrainSection {
                         .append(ReportHtml.escape(after.get().accuracy().get().line())).append("</li></ul>\n");
             }
         }
-        ReportPlots.retrainLoss(result).ifPresent(p -> h.append("<figure><img alt=\"").append(ReportHtml.escape(p.title()))
-                .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(p.png())).append("\"><figcaption>")
-                .append(ReportHtml.escape(p.title())).append("</figcaption></figure>\n"));
+        ReportPlots.retrainLoss(result).ifPresent(p -> h.append(ReportHtml.figure(p)));
         h.append("<div id=\"retrained-layers\">").append(io.amctkit.runtime.HtmlTable.render(result.table())).append("</div>\n");
         return h.append("</div>\n").toString();
     }
