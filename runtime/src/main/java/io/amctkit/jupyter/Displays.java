@@ -68,7 +68,7 @@ public final class Displays {
                 .register((retrained, context) -> {
                     context.renderIfRequested(MIMEType.TEXT_PLAIN, retrained::summary);
                     context.renderIfRequested(MIMEType.TEXT_HTML, () -> io.amctkit.runtime.report.RetrainSection.html(
-                            java.util.Optional.empty(), java.util.Optional.empty(), retrained));
+                            java.util.Optional.empty(), java.util.Optional.empty(), retrained, false));
                 });
         renderer.createRegistration(Model.class).preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
                 .register((model, context) -> {

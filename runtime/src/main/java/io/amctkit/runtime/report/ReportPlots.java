@@ -90,6 +90,10 @@ public final class ReportPlots {
         /** The chart as a standalone {@code <svg>} element that scales to its container's width. */
         public String svg() {
             SVGGraphics2D g = new SVGGraphics2D(width, height);
+            // ids from the title, not the clock, so that the same plot is the same text; coordinates to 0.1 px
+            g.setDefsKeyPrefix("p" + Integer.toHexString(title.hashCode()) + "-");
+            g.setGeomDoubleConverter(ReportPlots::tenth);
+            g.setTransformDoubleConverter(ReportPlots::tenth);
             synchronized (chart) {
                 chart.draw(g, new Rectangle2D.Double(0, 0, width, height));
             }
@@ -305,7 +309,7 @@ public final class ReportPlots {
             }
             org.jfree.data.xy.XYSeries series = new org.jfree.data.xy.XYSeries(l.name(), false, true);
             List<Double> c = l.curve();
-            int every = Math.max(1, c.size() / 200);
+            int every = Math.max(1, c.size() / 120);
             for (int i = 0; i < c.size(); i += every) {
                 if (c.get(i) > 0) {
                     series.add(i, c.get(i) / l.lossBefore());
@@ -324,6 +328,12 @@ public final class ReportPlots {
         chart.getXYPlot().setRangeAxis(log);
         chart.getXYPlot().addRangeMarker(new ValueMarker(1.0, Color.GRAY, new BasicStroke(1f)));
         return Optional.of(new Plot(title, chart, WIDTH, HEIGHT));
+    }
+
+    /** A coordinate to one decimal, without a trailing ".0". */
+    private static String tenth(double v) {
+        long t = Math.round(v * 10);
+        return t % 10 == 0 ? Long.toString(t / 10) : (t < 0 && t > -10 ? "-0." + (-t) : (t / 10) + "." + Math.abs(t % 10));
     }
 
     private static double finite(double v) {

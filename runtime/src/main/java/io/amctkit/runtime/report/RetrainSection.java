@@ -20,6 +20,14 @@ public final class RetrainSection {
 
     /** The section as HTML (also a notebook's display of a retraining). */
     public static String html(Optional<Evaluation> before, Optional<Evaluation> after, RetrainResult result) {
+        return html(before, after, result, true);
+    }
+
+    /**
+     * The section with its loss plot as SVG ({@code vector}, for report.html) or as a small PNG (for a notebook, where
+     * hundreds of line segments would make the saved notebook heavy).
+     */
+    public static String html(Optional<Evaluation> before, Optional<Evaluation> after, RetrainResult result, boolean vector) {
         StringBuilder h = new StringBuilder("<h2>Retraining</h2>\n<div id=\"retraining\">\n<p>")
                 .append(ReportHtml.escape(result.summary().strip())).append("</p>\n");
         if (before.isPresent() && after.isPresent()) {
@@ -35,7 +43,9 @@ public final class RetrainSection {
                         .append(ReportHtml.escape(after.get().accuracy().get().line())).append("</li></ul>\n");
             }
         }
-        ReportPlots.retrainLoss(result).ifPresent(p -> h.append(ReportHtml.figure(p)));
+        ReportPlots.retrainLoss(result).ifPresent(p -> h.append(vector ? ReportHtml.figure(p) : "<figure><img alt=\""
+                + ReportHtml.escape(p.title()) + "\" width=\"" + p.width() + "\" src=\"data:image/png;base64,"
+                + java.util.Base64.getEncoder().encodeToString(p.png(1)) + "\"></figure>\n"));
         h.append("<div id=\"retrained-layers\">").append(io.amctkit.runtime.HtmlTable.render(result.table())).append("</div>\n");
         return h.append("</div>\n").toString();
     }
