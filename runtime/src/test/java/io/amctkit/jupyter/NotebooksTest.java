@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -90,10 +91,15 @@ class NotebooksTest {
         assertTrue(listed.contains("amctkit") && listed.contains(home.toString()), listed);
     }
 
+    /**
+     * Each committed notebook, executed again from scratch: no error anywhere, its check cell passed, the tables and
+     * plots it promises, and the same text outputs as the committed ones (timings aside): what a reader sees on a
+     * code-hosting page is what the code does now.
+     */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"01-config-dsl, false", "02-resolve, false", "03-quantization, true", "04-pruning, true",
             "05-compressed-export, false", "06-sensitivity-and-tuning, true", "07-retrain, true"})
-    void notebookRunsWithoutErrors(String name, boolean hasImages) throws Exception {
+    void notebookRunsWithoutErrorsAndMatchesItsCommittedOutputs(String name, boolean hasImages) throws Exception {
         Path out = Files.createDirectories(prefix.resolve("out"));
         Path notebook = root().resolve("notebooks").resolve(name + ".ipynb");
         run(jupyter(out, NBCONVERT.toString(), "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600",
@@ -122,6 +128,66 @@ class NotebooksTest {
         assertTrue(last.contains("checks passed"), name + " ends with its check cell, which passed: " + last);
         assertTrue(html >= 1, name + " shows a table");
         assertEquals(hasImages, images > 0, name + " images: " + images);
+        List<String> committed = textOutputs(new ObjectMapper().readTree(notebook.toFile()));
+        List<String> now = textOutputs(executed);
+        assertEquals(committed.size(), now.size(), name + ": outputs added or lost; run notebooks/make_notebooks.py " + name);
+        for (int i = 0; i < now.size(); i++) {
+            assertEquals(committed.get(i), now.get(i), name + ": the committed output is stale; run"
+                    + " /usr/bin/python3 notebooks/make_notebooks.py " + name + " and commit the notebook");
+        }
+    }
+
+    /** Every code cell's text outputs (streams, text/plain, text/html), in order, each with its cell and kind. */
+    static List<String> textOutputs(JsonNode notebook) {
+        List<String> out = new ArrayList<>();
+        int index = 0;
+        for (JsonNode cell : notebook.get("cells")) {
+            index++;
+            if (!cell.get("cell_type").asText().equals("code")) {
+                continue;
+            }
+            for (JsonNode o : cell.get("outputs")) {
+                if (o.has("text")) {
+                    out.add("cell " + index + " " + o.path("name").asText() + ":\n" + withoutTimings(join(o.get("text"))));
+                }
+                JsonNode data = o.path("data");
+                for (String kind : List.of("text/plain", "text/html")) {
+                    if (data.has(kind)) {
+                        out.add("cell " + index + " " + kind + ":\n" + withoutTimings(join(data.get(kind))));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String join(JsonNode text) {
+        if (text.isTextual()) {
+            return text.asText();
+        }
+        StringBuilder s = new StringBuilder();
+        text.forEach(t -> s.append(t.asText()));
+        return s.toString();
+    }
+
+    /** Durations ("in 11.0 s", "250 ms") and the cells of a table column named "seconds" become {@code <time>}. */
+    static String withoutTimings(String text) {
+        String t = text.replaceAll("\\b\\d+(\\.\\d+)? ?(s|ms|min)\\b", "<time> $2");
+        int header = t.indexOf("<th>seconds</th>");
+        if (header < 0) {
+            return t;
+        }
+        String head = t.substring(t.lastIndexOf("<tr>", header), header);
+        int column = head.split("<th>", -1).length - 1;
+        StringBuilder out = new StringBuilder();
+        for (String row : t.split("(?=<tr>)", -1)) {
+            String[] cells = row.split("(?=<td>)", -1);
+            if (cells.length > column + 1) {
+                cells[column + 1] = cells[column + 1].replaceFirst("^<td>[^<]*</td>", "<td><time></td>");
+            }
+            out.append(String.join("", cells));
+        }
+        return out.toString();
     }
 
     /** The notebooks' check cells throw on a wrong result; a throwing cell fails the run, so a wrong result fails the test. */
@@ -140,19 +206,36 @@ class NotebooksTest {
         assertTrue(output.contains("MiniLM has 36 Linear layers: 35"), output);
     }
 
-    /** Committed without outputs, so diffs stay readable and the test proves they run from scratch. */
+    /** Committed executed, so that a reader sees the results: every code cell ran, none failed, and plots stay small. */
     @Test
-    void notebooksAreCommittedWithoutOutputs() throws IOException {
+    void notebooksAreCommittedWithTheirOutputs() throws IOException {
         try (var files = Files.list(root().resolve("notebooks"))) {
             List<Path> notebooks = files.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
             assertEquals(7, notebooks.size());
             for (Path nb : notebooks) {
+                assertTrue(Files.size(nb) < 400_000, nb + " is " + Files.size(nb) + " bytes; keep its plots small");
+                int outputs = 0;
                 for (JsonNode cell : new ObjectMapper().readTree(nb.toFile()).get("cells")) {
-                    if (cell.has("outputs")) {
-                        assertEquals(0, cell.get("outputs").size(), nb + " has outputs");
+                    if (cell.get("cell_type").asText().equals("code")) {
+                        assertTrue(cell.get("execution_count").isNumber(), nb + ": a cell was not executed");
+                        for (JsonNode o : cell.get("outputs")) {
+                            assertTrue(!o.get("output_type").asText().equals("error"), nb + ": committed with an error");
+                            outputs++;
+                        }
                     }
                 }
+                assertTrue(outputs >= 3, nb + " has its outputs");
             }
         }
+    }
+
+    @Test
+    void timingsAreTheOnlyThingTheStalenessCheckForgives() {
+        assertEquals("retrained 5 layer(s) in <time> s; took <time> ms", withoutTimings("retrained 5 layer(s) in 11.0 s; took 250 ms"));
+        String table = "<table><thead><tr><th>layer</th><th>seconds</th><th>gain</th></tr></thead>\n"
+                + "<tbody><tr><td>fc1</td><td>2.97</td><td>3.5</td></tr>\n<tr><td>fc2</td><td>0.29</td><td>1.25</td></tr>";
+        assertEquals(table.replace("<td>2.97</td>", "<td><time></td>").replace("<td>0.29</td>", "<td><time></td>"),
+                withoutTimings(table));
+        assertNotEquals(withoutTimings("SQNR 4.9 dB"), withoutTimings("SQNR 5.0 dB"), "results are compared");
     }
 }

@@ -48,12 +48,12 @@ public record RetrainResult(OnnxModel model, RetrainConfig config, SessionResult
             name.append(l.name());
             type.append(l.type());
             status.append(l.status().name().toLowerCase(Locale.ROOT));
-            before.append(l.lossBefore());
-            after.append(l.lossAfter());
-            gain.append(l.gainDb());
-            clipMin.append(l.clipAfter().map(c -> (double) c.min()).orElse(Double.NaN));
-            clipMax.append(l.clipAfter().map(c -> (double) c.max()).orElse(Double.NaN));
-            seconds.append(l.seconds());
+            before.append(significant(l.lossBefore(), 4));
+            after.append(significant(l.lossAfter(), 4));
+            gain.append(Math.round(l.gainDb() * 100) / 100.0);
+            clipMin.append(l.clipAfter().map(c -> significant(c.min(), 6)).orElse(Double.NaN));
+            clipMax.append(l.clipAfter().map(c -> significant(c.max(), 6)).orElse(Double.NaN));
+            seconds.append(Math.round(l.seconds() * 100) / 100.0);
             detail.append(l.detail());
         }
         return Table.create("retrained layers", name, type, status, before, after, gain, clipMin, clipMax, seconds, detail);
@@ -101,5 +101,11 @@ public record RetrainResult(OnnxModel model, RetrainConfig config, SessionResult
         return String.format(Locale.ROOT, "retrained %d layer(s), refitted %d, kept %d as calibrated, in %.1f s%n",
                 count(RetrainedLayer.Status.RETRAINED), count(RetrainedLayer.Status.REFITTED), count(RetrainedLayer.Status.KEPT), seconds)
                 + notes.stream().map(n -> "note: " + n + System.lineSeparator()).reduce("", String::concat);
+    }
+
+    /** {@code v} to {@code digits} significant digits (a table for people; the JSON keeps full precision). */
+    private static double significant(double v, int digits) {
+        return Double.isFinite(v) && v != 0
+                ? new java.math.BigDecimal(v).round(new java.math.MathContext(digits)).doubleValue() : v;
     }
 }
