@@ -177,7 +177,10 @@ public final class CfgFormat {
                 } else if (t.is(",") || t.is(";")) {
                     at++;
                 } else {
-                    items.add(field());
+                    List<Item> moved = new ArrayList<>();
+                    Field f = field(moved);
+                    items.addAll(moved);
+                    items.add(f);
                 }
             }
             if (close != null) {
@@ -186,15 +189,17 @@ public final class CfgFormat {
             return items;
         }
 
-        private Field field() {
+        /** One field; comments between its name and its value go to {@code moved}, to stand above it. */
+        private Field field(List<Item> moved) {
             Token name = next();
             if (name.kind() != Kind.IDENT) {
                 throw new IllegalStateException("expected a field name at line " + name.line());
             }
-            boolean colon = peek() != null && peek().is(":");
-            if (colon) {
+            skipComments(moved);
+            if (peek() != null && peek().is(":")) {
                 next();
             }
+            skipComments(moved);
             Token first = peek();
             if (first != null && (first.is("{") || first.is("<"))) {
                 next();
@@ -247,6 +252,12 @@ public final class CfgFormat {
                 trailing = trailing.startsWith("#") ? trailing : "# " + trailing;
             }
             return new Field(name.text(), value.toString(), null, null, trailing);
+        }
+
+        private void skipComments(List<Item> moved) {
+            while (peek() != null && peek().kind() == Kind.COMMENT) {
+                moved.add(new Comment(next().text()));
+            }
         }
 
         /** A comment on {@code line} right after the field (past an optional separator), consumed. */

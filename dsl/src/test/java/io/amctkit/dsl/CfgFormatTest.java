@@ -105,6 +105,12 @@ class CfgFormatTest {
     }
 
     @Test
+    void aCommentBetweenANameAndItsValueMovesAboveTheField() {
+        String formatted = CfgFormat.keepingComments("odd.cfg", "batch_num # how many\n : # really\n 2\nprune_config # p\n{}\n");
+        assertEquals("# how many\n# really\nbatch_num: 2\n# p\nprune_config {\n}\n", formatted);
+    }
+
+    @Test
     void anInvalidFileIsRejectedWithItsPosition() {
         CfgException e = assertThrows(CfgException.class, () -> CfgFormat.keepingComments("bad.cfg", "batch_num: 2\nfoo: 1\n"));
         assertTrue(e.diagnostics().get(0).format("bad.cfg").startsWith("bad.cfg:2:"), e.diagnostics().toString());
