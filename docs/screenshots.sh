@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 ./amctkit report --model zoo:minilm --seed quant --out "$out" > /dev/null
 shot() { chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size="1280,$1" \
-  --virtual-time-budget=2000 --screenshot="$2" "file://$3" 2> /dev/null; }
+  --user-data-dir="$out/profile" --virtual-time-budget=2000 --screenshot="$2" "file://$3" 2> /dev/null; }
 shot 1700 docs/report-minilm-1280-top.png "$out/report.html"
 # the layer table as the page shows it, without the sections above it
 /usr/bin/python3 -c '

@@ -124,13 +124,18 @@ class ReportPageBrowserTest {
 
     /** The page's DOM after Chromium ran its scripts, and the probe's JSON from it. */
     static String probe(Path page) throws IOException, InterruptedException {
+        Path profile = Files.createTempDirectory("amctkit-chromium");
         List<String> command = new ArrayList<>(List.of(chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--user-data-dir=" + profile,
                 "--hide-scrollbars", "--window-size=1280,900", "--virtual-time-budget=3000", "--dump-dom",
                 page.toUri().toString()));
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         byte[] dom = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
         String text = new String(dom, StandardCharsets.UTF_8);
+        try (var files = Files.walk(profile)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
         Matcher m = Pattern.compile("<pre id=\"probe\">(.*?)</pre>", Pattern.DOTALL).matcher(text);
         assertTrue(m.find(), "the probe did not run (chromium exit " + p.exitValue() + "): "
                 + text.substring(0, Math.min(300, text.length())));
