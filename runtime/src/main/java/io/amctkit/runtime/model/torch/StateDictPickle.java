@@ -49,6 +49,21 @@ public final class StateDictPickle {
 
     private static final Object MARK = new Object();
 
+    /** Bounds stated up front: stack and memo entries, and bytes of one string. */
+    static final int MAX_STACK = 1_000_000;
+    static final int MAX_MEMO = 1_000_000;
+
+    /** Opcodes that build or call objects, refused by name (a state_dict needs none of them). */
+    private static final Map<Integer, String> REFUSED = Map.ofEntries(
+            Map.entry((int) 'i', "INST"), Map.entry((int) 'o', "OBJ"), Map.entry(0x81, "NEWOBJ"),
+            Map.entry(0x92, "NEWOBJ_EX"), Map.entry(0x82, "EXT1"), Map.entry(0x83, "EXT2"), Map.entry(0x84, "EXT4"),
+            Map.entry((int) 'P', "PERSID"), Map.entry((int) 'I', "INT"), Map.entry((int) 'L', "LONG"),
+            Map.entry((int) 'F', "FLOAT"), Map.entry((int) 'S', "STRING"), Map.entry((int) 'V', "UNICODE"),
+            Map.entry((int) 'p', "PUT"), Map.entry((int) 'g', "GET"), Map.entry((int) 'l', "LIST"), Map.entry((int) 'd', "DICT"),
+            Map.entry(0x8b, "LONG4"), Map.entry(0x8d, "BINUNICODE8"), Map.entry(0x8e, "BINBYTES8"),
+            Map.entry(0x91, "FROZENSET"), Map.entry(0x96, "BYTEARRAY8"), Map.entry(0x97, "NEXT_BUFFER"),
+            Map.entry(0x98, "READONLY_BUFFER"));
+
     private final ByteBuffer in;
     private final List<Object> stack = new ArrayList<>();
     private final Map<Integer, Object> memo = new HashMap<>();
@@ -94,9 +109,9 @@ public final class StateDictPickle {
                 case 'U' -> push(text(in.get() & 0xff));                 // SHORT_BINSTRING
                 case 'B' -> push(bytes(in.getInt()));                    // BINBYTES
                 case 'C' -> push(bytes(in.get() & 0xff));                // SHORT_BINBYTES
-                case 'q' -> memo.put(in.get() & 0xff, peek());           // BINPUT
-                case 'r' -> memo.put(in.getInt(), peek());               // LONG_BINPUT
-                case 0x94 -> memo.put(memo.size(), peek());              // MEMOIZE
+                case 'q' -> memoPut(in.get() & 0xff);                    // BINPUT
+                case 'r' -> memoPut(in.getInt());                        // LONG_BINPUT
+                case 0x94 -> memoPut(memo.size());                       // MEMOIZE
                 case 'h' -> push(memoGet(in.get() & 0xff));              // BINGET
                 case 'j' -> push(memoGet(in.getInt()));                  // LONG_BINGET
                 case 't' -> push(java.util.Collections.unmodifiableList(popToMark())); // TUPLE
@@ -114,22 +129,22 @@ public final class StateDictPickle {
                 }
                 case 'a' -> {                                            // APPEND
                     Object v = pop();
-                    list(peek()).add(v);
+                    growable(peek(), "APPEND").add(v);
                 }
                 case 'e' -> {                                            // APPENDS
                     List<Object> items = popToMark();
-                    list(peek()).addAll(items);
+                    growable(peek(), "APPENDS").addAll(items);
                 }
                 case 's' -> {                                            // SETITEM
                     Object v = pop();
                     Object k = pop();
-                    map(peek()).put(k, v);
+                    map(peek()).put(key(k), v);
                 }
                 case 'u' -> {                                            // SETITEMS
                     List<Object> items = popToMark();
                     Map<Object, Object> m = map(peek());
                     for (int i = 0; i + 1 < items.size(); i += 2) {
-                        m.put(items.get(i), items.get(i + 1));
+                        m.put(key(items.get(i)), items.get(i + 1));
                     }
                 }
                 case 0x90 -> {                                           // ADDITEMS
@@ -138,7 +153,7 @@ public final class StateDictPickle {
                         throw new PickleException("ADDITEMS on a " + describe(peek()));
                     }
                     @SuppressWarnings("unchecked") java.util.Set<Object> set = (java.util.Set<Object>) peek();
-                    set.addAll(items);
+                    items.forEach(item -> set.add(key(item)));
                 }
                 case 'c' -> push(global(line(), line()));                // GLOBAL
                 case 0x93 -> {                                           // STACK_GLOBAL
@@ -162,8 +177,10 @@ public final class StateDictPickle {
                 case '1' -> popToMark();                                 // POP_MARK
                 case '2' -> push(peek());                                // DUP
                 default -> throw new PickleException(String.format(
-                        "opcode 0x%02x at byte %d is not one a state_dict uses; amctkit reads only tensors and dicts"
-                                + " from .pt files and never runs code from them", op, in.position() - 1));
+                        "opcode %s at byte %d is not one a state_dict uses; amctkit reads only tensors and dicts"
+                                + " from .pt files and never builds objects or runs code from them",
+                        REFUSED.containsKey(op) ? REFUSED.get(op) + String.format(" (0x%02x)", op) : String.format("0x%02x", op),
+                        in.position() - 1));
             }
         }
     }
@@ -194,7 +211,11 @@ public final class StateDictPickle {
                 return new LinkedHashMap<>();
             }
             case "builtins.set", "builtins.frozenset" -> {
-                return a.isEmpty() ? new java.util.LinkedHashSet<>() : new java.util.LinkedHashSet<>(list(a.get(0)));
+                java.util.Set<Object> set = new java.util.LinkedHashSet<>();
+                if (!a.isEmpty()) {
+                    list(a.get(0)).forEach(item -> set.add(key(item)));
+                }
+                return set;
             }
             case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> {
                 if (a.size() < 4 || !(a.get(0) instanceof StorageRef s)) {
@@ -269,6 +290,39 @@ public final class StateDictPickle {
         }
     }
 
+    private void memoPut(int key) {
+        if (memo.size() >= MAX_MEMO && !memo.containsKey(key)) {
+            throw new PickleException("the pickle's memo grows past " + MAX_MEMO + " entries");
+        }
+        memo.put(key, peek());
+    }
+
+    /**
+     * A dict key or set member: what Python can hash (numbers, strings, bytes, None, booleans, tuples of those); a list,
+     * dict or set is refused as Python refuses it, which also keeps self-containing lists out of hashing.
+     */
+    private static Object key(Object k) {
+        if (k == null || k instanceof String || k instanceof Long || k instanceof Double || k instanceof Boolean
+                || k instanceof BigInteger || k instanceof byte[] || k instanceof Global) {
+            return k;
+        }
+        if (k instanceof List<?> tuple && !(k instanceof ArrayList<?>)) {
+            tuple.forEach(StateDictPickle::key);
+            return k;
+        }
+        throw new PickleException("a dict key or set member that is a " + describe(k) + ": unhashable, not a state_dict");
+    }
+
+    /** The list that APPEND/APPENDS extend: a list the pickle made, never a tuple or anything else. */
+    @SuppressWarnings("unchecked")
+    private static List<Object> growable(Object o, String opcode) {
+        if (o instanceof ArrayList<?> l) {
+            return (List<Object>) l;
+        }
+        throw new PickleException(opcode + " on a " + (o instanceof List<?> ? "tuple" : describe(o))
+                + ": only a list can be appended to");
+    }
+
     private Object memoGet(int key) {
         if (!memo.containsKey(key)) {
             throw new PickleException("the pickle refers to memo entry " + key + ", which it never stored");
@@ -277,8 +331,8 @@ public final class StateDictPickle {
     }
 
     private void push(Object o) {
-        if (stack.size() > 1_000_000) {
-            throw new PickleException("the pickle's stack grows past a million entries");
+        if (stack.size() >= MAX_STACK) {
+            throw new PickleException("the pickle's stack grows past " + MAX_STACK + " entries");
         }
         stack.add(o);
     }
@@ -321,7 +375,7 @@ public final class StateDictPickle {
 
     @SuppressWarnings("unchecked")
     private static Map<Object, Object> map(Object o) {
-        if (o instanceof Map<?, ?> m) {
+        if (o instanceof LinkedHashMap<?, ?> m) {
             return (Map<Object, Object>) m;
         }
         throw new PickleException("expected a dict, got " + describe(o));
