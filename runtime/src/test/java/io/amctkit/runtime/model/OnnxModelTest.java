@@ -190,6 +190,35 @@ class OnnxModelTest {
     }
 
     @Test
+    void externalDataAtAnAbsolutePathThroughASymlinkOrOutsideItsFileIsAClearError() throws IOException {
+        Path outside = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.write(outside.resolve("secret.bin"), new byte[4096]);
+        Path folder = Files.createDirectories(dir.resolve("model"));
+        Files.write(folder.resolve("weights.bin"), new byte[4096]);
+        Files.createSymbolicLink(folder.resolve("link.bin"), outside.resolve("secret.bin"));
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(outside.resolve("secret.bin").toString() + "|0|96", "absolute path");
+        cases.put("link.bin|0|96", "outside the model's folder");
+        cases.put("weights.bin|5000|96", "offset 5000 is outside weights.bin (4096 bytes)");
+        cases.put("weights.bin|4000|960", "reads bytes 4000..4960 of weights.bin, which has only 4096");
+        cases.put("weights.bin|8|" + Long.MAX_VALUE, "which has only 4096");
+        cases.put("weights.bin|0|-96", "length -96 is negative");
+        cases.put("weights.bin|-1|96", "offset -1 is outside");
+        int i = 0;
+        for (var c : cases.entrySet()) {
+            String[] f = c.getKey().split("\\|");
+            Path file = new OnnxFiles().tensor(OnnxFiles.external("conv.weight", f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), 2, 3, 2, 2))
+                    .node("Conv", "/conv/Conv", in("x", "conv.weight"), in("y")).write(folder.resolve("m" + i++ + ".onnx"));
+            ModelException e = assertThrows(ModelException.class, () -> {
+                try (Model m = Models.open(file)) {
+                    m.weight(m.layer("conv").orElseThrow()).close();
+                }
+            }, c.getKey());
+            assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains(c.getValue()), c.getKey() + ": " + e.getMessage());
+        }
+    }
+
+    @Test
     void lyingShapesAndGarbageAreClearErrors() throws IOException {
         TensorProto lying = OnnxFiles.tensor("conv.weight", 1f, 2, 3).toBuilder().clearDims().addDims(2).addDims(3).addDims(1000).build();
         Path file = new OnnxFiles().tensor(lying).node("Conv", "/conv/Conv", in("x", "conv.weight"), in("y")).write(dir.resolve("lie.onnx"));

@@ -173,6 +173,14 @@ final class OnnxTensors {
         if (location == null || location.isEmpty()) {
             throw new ModelException(file, "tensor '" + name + "' is stored externally but names no location");
         }
+        if (location.startsWith("/") || location.startsWith("\\") || location.matches("^[A-Za-z]:.*")) {
+            throw new ModelException(file, "tensor '" + name + "' points to external data at the absolute path '" + location
+                    + "'; ONNX external data is named relative to the model's folder, and amctkit reads it only from there");
+        }
+        boolean lengthGiven = length >= 0 || t.getExternalDataList().stream().anyMatch(kv -> kv.getKey().equals("length"));
+        if (lengthGiven && length < 0) {
+            throw new ModelException(file, "tensor '" + name + "': external data length " + length + " is negative");
+        }
         Path target = folder.resolve(location).normalize();
         try {
             Path realFolder = folder.toRealPath();
@@ -186,8 +194,12 @@ final class OnnxTensors {
                 throw new ModelException(file, "tensor '" + name + "': external data offset " + offset + " is outside "
                         + location + " (" + size + " bytes)");
             }
-            if (length < 0) {
+            if (!lengthGiven) {
                 length = size - offset;
+            }
+            if (length > size - offset) {
+                throw new ModelException(file, "tensor '" + name + "' reads bytes " + offset + ".." + (offset + length) + " of "
+                        + location + ", which has only " + size + ": the external data is truncated or the length is wrong");
             }
             return new External(real, offset, length);
         } catch (NoSuchFileException e) {
