@@ -139,6 +139,9 @@ class NamedTensorModelsTest {
         String[][] cases = {
                 {good.replace("[3,4]", "[3,5]"), "but its data_offsets span 48 bytes"},
                 {good.replace("[0,48]", "[0,4800]"), "outside the 48-byte data"},
+                {good.replace("[0,48]", "[-8,40]"), "outside the 48-byte data"},
+                {good.replace("[0,48]", "[48,0]"), "outside the 48-byte data"},
+                {good.replace("[0,48]", "[0,18446744073709551616]"), "outside the 48-byte data"},
                 {good.replace("[3,4]", "[4611686018427387904,4]"), "absurd shape"},
                 {good.substring(0, good.length() - 3), "not valid JSON"},
                 {"[1,2]", "not a JSON object"},

@@ -126,8 +126,8 @@ public final class SafetensorsFile {
                     throw new ModelException(file, where + " claims an absurd shape " + shape);
                 }
             }
-            long begin = offsets.get(0).isIntegralNumber() ? offsets.get(0).asLong(-1) : -1;
-            long end = offsets.get(1).isIntegralNumber() ? offsets.get(1).asLong(-1) : -1;
+            long begin = offsets.get(0).isIntegralNumber() && offsets.get(0).canConvertToLong() ? offsets.get(0).asLong() : -1;
+            long end = offsets.get(1).isIntegralNumber() && offsets.get(1).canConvertToLong() ? offsets.get(1).asLong() : -1;
             if (begin < 0 || end < begin || end > dataSize) {
                 throw new ModelException(file, where + " has data_offsets [" + offsets.get(0) + ", " + offsets.get(1)
                         + "] outside the " + dataSize + "-byte data: truncated or corrupt");
