@@ -53,9 +53,20 @@ public final class LayerManifest {
             throw new InvalidInputException(file + ": " + size + " bytes is far larger than a layer manifest (limit "
                     + MAX_BYTES + " bytes); is this the right file?", false);
         }
+        byte[] bytes = Files.readAllBytes(file);
+        String text;
+        try {
+            // JSON is UTF-8 (RFC 8259): decoded strictly here, so that no other encoding is guessed from the first bytes
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new InvalidInputException(file + ": not UTF-8 text; a layer manifest is JSON in UTF-8", false);
+        }
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
             throw new InvalidInputException(file + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr())
