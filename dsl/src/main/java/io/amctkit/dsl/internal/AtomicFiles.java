@@ -9,8 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Writes a file all at once or not at all: the bytes go to a temporary file beside the target, which is then moved
- * into place. An existing target is replaced only when asked; otherwise the write fails before anything is written.
+ * Writes a file all at once or not at all: the bytes go to a hidden temporary file beside the target
+ * ({@code .NAME…tmp}), which is flushed to the disk and then moved into place. An existing target is replaced only
+ * when asked; otherwise the write fails before anything is written. A process killed meanwhile leaves the target as
+ * it was (and at most a hidden temporary file).
+ *
+ * <p>For the crash tests only: with {@code -Damctkit.debug.pauseWriting=NAME} the write of a file named NAME
+ * announces itself on stderr ({@code amctkit: writing PATH}) after its first 64 KiB (or all of a smaller file) and
+ * then waits a minute, so that a test can kill the process in the middle of that write.
  */
 public final class AtomicFiles {
 
@@ -45,8 +51,18 @@ public final class AtomicFiles {
         }
         Path tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
         try {
-            try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(tmp,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16);
+                if (absolute.getFileName().toString().equals(System.getProperty("amctkit.debug.pauseWriting"))) {
+                    out = new PausingStream(out, absolute, 60_000);
+                }
                 content.writeTo(out);
+                out.flush();
+                if (out instanceof PausingStream p) {
+                    p.pauseOnce();
+                }
+                channel.force(true);
             }
             readableByAll(tmp);
             if (replaceExisting) {
@@ -64,6 +80,54 @@ public final class AtomicFiles {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The crash tests' hook: after 64 KiB (or at the end), says which file is being written and waits. */
+    private static final class PausingStream extends java.io.FilterOutputStream {
+        private final Path target;
+        private final long pauseMillis;
+        private long written;
+        private boolean paused;
+
+        PausingStream(java.io.OutputStream out, Path target, long pauseMillis) {
+            super(out);
+            this.target = target;
+            this.pauseMillis = pauseMillis;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count(1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count(len);
+        }
+
+        private void count(int n) throws IOException {
+            written += n;
+            if (written >= 1 << 16) {
+                pauseOnce();
+            }
+        }
+
+        void pauseOnce() throws IOException {
+            if (paused) {
+                return;
+            }
+            paused = true;
+            out.flush();
+            System.err.println("amctkit: writing " + target);
+            System.err.flush();
+            try {
+                Thread.sleep(pauseMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -41,7 +41,7 @@ public final class FilterPruning {
     private FilterPruning(List<FilterPruneRecord> records, Map<String, String> keptWhole, List<String> warnings,
                           List<String> exportBlockers, Map<String, Integer> nodeIndices) {
         this.records = List.copyOf(records);
-        this.keptWhole = Map.copyOf(keptWhole);
+        this.keptWhole = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keptWhole));
         this.warnings = List.copyOf(warnings);
         this.exportBlockers = List.copyOf(exportBlockers);
         this.nodeIndices = Map.copyOf(nodeIndices);
@@ -126,9 +126,12 @@ public final class FilterPruning {
             }
         }
         records.stream().filter(FilterPruneRecord::prunes).forEach(r -> r.producerNames().forEach(kept::remove));
+        Map<String, String> inModelOrder = new LinkedHashMap<>();
+        model.layers().stream().filter(l -> kept.containsKey(l.name())).forEach(l -> inModelOrder.put(l.name(), kept.get(l.name())));
+        kept.forEach(inModelOrder::putIfAbsent);
         Map<String, Integer> indices = new java.util.HashMap<>();
         graph.nodes().stream().filter(n -> !n.op().equals(PruneRoles.D4TO2)).forEach(n -> indices.putIfAbsent(n.name(), n.id()));
-        return new FilterPruning(records, kept, warnings, blockers, indices);
+        return new FilterPruning(records, inModelOrder, warnings, blockers, indices);
     }
 
     /** AMCT's {@code PuneIndexHelper.cal_prune_cout}: one bcp over the record's producers; indices shifted by each node's begin. */
@@ -210,7 +213,10 @@ public final class FilterPruning {
         return records;
     }
 
-    /** For each layer the config filter-prunes that keeps all its filters: why (the op that blocked it, AMCT's rule). */
+    /**
+     * For each layer the config filter-prunes that keeps all its filters: why (the op that blocked it, AMCT's rule), in
+     * model order (so that reports list them the same way every run).
+     */
     public Map<String, String> keptWhole() {
         return keptWhole;
     }
