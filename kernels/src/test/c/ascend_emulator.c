@@ -111,7 +111,7 @@ int aclrtMemcpy(void *dst, size_t destMax, const void *src, size_t count, int ki
 void *aclCreateTensor(const int64_t *viewDims, uint64_t viewDimsNum, int dataType, const int64_t *stride, int64_t offset,
                       int format, const int64_t *storageDims, uint64_t storageDimsNum, void *data) {
     (void) stride; (void) offset; (void) format; (void) storageDims; (void) storageDimsNum;
-    if (viewDimsNum > 8) return 0;
+    if (viewDimsNum > 8 || injected("aclCreateTensor")) return 0;
     emu_tensor *t = calloc(1, sizeof *t);
     memcpy(t->dims, viewDims, viewDimsNum * sizeof(int64_t));
     t->rank = viewDimsNum; t->dtype = dataType; t->data = data;

@@ -14,6 +14,12 @@ final class BackendContract {
     private BackendContract() {
     }
 
+    /** Closes every backend's kernels (the suite's end), so that a leak check sees what they left. */
+    static void closeAll() {
+        KERNELS.values().forEach(Kernels::close);
+        KERNELS.clear();
+    }
+
     static Kernels kernels(String backend) {
         return KERNELS.computeIfAbsent(backend, name -> Backends.discovered().stream()
                 .filter(b -> b.name().equals(name)).findFirst().orElseThrow().kernels(2));

@@ -52,6 +52,23 @@ class KernelVectorsTest {
         assertTrue(failure.isEmpty(), () -> c + " on " + backend + ": " + failure.get());
     }
 
+    /**
+     * After the whole contract suite: every backend's kernels closed, and on the emulated Ascend device nothing left
+     * allocated (buffers, tensor descriptors, streams, executors).
+     */
+    @org.junit.jupiter.api.AfterAll
+    static void theWholeSuiteLeavesNothingOnTheDevice() {
+        BackendContract.closeAll();
+        String emulator = System.getProperty(io.amctkit.kernels.ascend.Cann.EMULATOR_PROPERTY);
+        if (emulator != null && Files.exists(Path.of(emulator))) {
+            var emu = io.amctkit.kernels.ascend.AscendEmulatorTest.EMU;
+            assertEquals(0, emu.emu_live_allocations(), "device buffers left after the contract suite");
+            assertEquals(0, emu.emu_live_tensors(), "tensor descriptors left after the contract suite");
+            assertEquals(0, emu.emu_live_streams(), "streams left after the contract suite");
+            assertEquals(0, emu.emu_live_executors(), "executors left after the contract suite");
+        }
+    }
+
     @Test
     void allSevenKernelFilesAreReplayed() {
         assertEquals(List.of("arq_retrain.json", "calculate_scale_offset.json", "filter_prune_bcp.json", "ifmr.json",

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The Ascend backend on the test emulator (src/test/c/ascend_emulator.c): device results equal the CPU's bit for bit,
  * nothing leaks on any path, CANN errors name the function and status, and the backend says where each kernel runs.
  */
-class AscendEmulatorTest {
+public class AscendEmulatorTest {
 
     /** The emulator's test controls. */
     public interface Emulator extends Library {
@@ -46,7 +46,7 @@ class AscendEmulatorTest {
         void emu_fail_next(String function, int status);
     }
 
-    static final Emulator EMU = Native.load(System.getProperty(Cann.EMULATOR_PROPERTY), Emulator.class);
+    public static final Emulator EMU = Native.load(System.getProperty(Cann.EMULATOR_PROPERTY), Emulator.class);
 
     @AfterEach
     void nothingLeaks() {
@@ -114,6 +114,29 @@ class AscendEmulatorTest {
             EMU.emu_fail_next(function, 507011);
             KernelException e = assertThrows(KernelException.class, () -> npu.arq(weight(8, 16), WeightLayout.COUT_FIRST, 8, true));
             assertTrue(e.getMessage().contains(function) && e.getMessage().contains("507011"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"aclCreateTensor", "aclnnFakeQuantPerTensorAffineCachemaskGetWorkspaceSize",
+            "aclnnFakeQuantPerTensorAffineCachemask"})
+    void aFailingPerTensorOrDescriptorCallNamesItselfAndReleasesEverything(String function) {
+        try (Kernels npu = new AscendBackend().kernels(2)) {
+            EMU.emu_fail_next(function, 561103);
+            KernelException e = assertThrows(KernelException.class, () -> npu.arq(weight(8, 16), WeightLayout.COUT_FIRST, 8, false));
+            assertTrue(e.getMessage().contains(function), e.getMessage());
+            ArqWeights.Result after = npu.arq(weight(8, 16), WeightLayout.COUT_FIRST, 8, false);
+            assertEquals(128, after.fakeQuantized().length(), "the backend still works after the failure");
+        }
+    }
+
+    @Test
+    void aFailingSetDeviceIsNamedWhenTheKernelsAreMadeAndLeavesNothingBehind() {
+        EMU.emu_fail_next("aclrtSetDevice", 107002);
+        KernelException e = assertThrows(KernelException.class, () -> new AscendBackend().kernels(2).close());
+        assertTrue(e.getMessage().contains("aclrtSetDevice") && e.getMessage().contains("107002"), e.getMessage());
+        try (Kernels npu = new AscendBackend().kernels(2)) {
+            assertEquals(128, npu.arq(weight(8, 16), WeightLayout.COUT_FIRST, 8, true).fakeQuantized().length());
         }
     }
 
