@@ -57,7 +57,7 @@ final class ConfigRewrite {
         Map<String, String> typeOf = new LinkedHashMap<>();
         layers.forEach(l -> typeOf.put(l.name(), l.type()));
         Resolution before = Resolver.resolve(config, layers, mode);
-        for (String name : inModelOrder(keepFloat, layers)) {
+        for (String name : keepFloat) {
             for (int i = 0; i < b.getOverrideLayerConfigsCount(); i++) {
                 RetrainOverrideLayer o = b.getOverrideLayerConfigs(i);
                 if (o.getLayerName().equals(name)) {
@@ -104,7 +104,7 @@ final class ConfigRewrite {
                 b.addQuantSkipLayers(name);
             }
         }
-        for (String name : inModelOrder(keepUnpruned, layers)) {
+        for (String name : keepUnpruned) {
             if (!b.getRegularPruneSkipLayersList().contains(name) && !b.getSkipLayersList().contains(name)) {
                 b.addRegularPruneSkipLayers(name);
             }
@@ -134,18 +134,11 @@ final class ConfigRewrite {
         return new Rewritten(rewritten, changes);
     }
 
-    /** The names in the model's layer order (then any others, sorted): the same config text on every run. */
-    private static List<String> inModelOrder(java.util.Collection<String> names, List<Layer> layers) {
-        List<String> out = new ArrayList<>(layers.stream().map(Layer::name).filter(names::contains).toList());
-        names.stream().filter(n -> !out.contains(n)).sorted().forEach(out::add);
-        return out;
-    }
-
     private static Rewritten withInt4(Rewritten base, List<Layer> layers, Mode mode, Set<String> int4) {
         Resolution before = Resolver.resolve(base.config(), layers, mode);
         AMCTRetrainConfig.Builder b = base.config().toProto().toBuilder();
         List<String> changes = new ArrayList<>(base.changes());
-        for (String name : inModelOrder(int4, layers)) {
+        for (String name : int4) {
             io.amctkit.dsl.resolve.QuantPlan q = before.plan(name).flatMap(p -> p.quant()).filter(p -> p.enabled())
                     .orElseThrow(() -> new IllegalArgumentException(name + " is not quantized: no INT4 weights to give it"));
             var act = io.amctkit.dsl.proto.ActULQquantize.newBuilder().setDstType(q.activationType());

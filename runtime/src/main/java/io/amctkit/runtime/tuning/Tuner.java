@@ -149,13 +149,13 @@ public final class Tuner {
                 int mid = (lo + hi + 1) / 2;
                 progress.step("INT4 weights for the " + mid + " least costly layers, full evaluation");
                 Optional<Candidate> c = int4Candidate(config, layers, mode, keptFloatFinal, keptUnprunedFinal,
-                        Set.copyOf(tolerant.subList(0, mid)), pipeline);
+                        new LinkedHashSet<>(tolerant.subList(0, mid)), pipeline);
                 full++;
                 if (c.isPresent() && o.target().met(c.get().evaluation())) {
                     lo = mid;
                     best = c.get();
                     int4 = List.copyOf(tolerant.subList(0, mid));
-                    changes = ConfigRewrite.of(config, layers, mode, keptFloatFinal, keptUnprunedFinal, Set.copyOf(int4)).changes();
+                    changes = ConfigRewrite.of(config, layers, mode, keptFloatFinal, keptUnprunedFinal, new LinkedHashSet<>(int4)).changes();
                 } else {
                     hi = mid - 1;
                 }
