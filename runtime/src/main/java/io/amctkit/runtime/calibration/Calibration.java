@@ -46,6 +46,11 @@ public final class Calibration {
     public record LayerActivation(String layer, float clipMax, float clipMin, float scale, int offset, int bits,
                                   boolean fromIfmr, double sqnrDb, double saturation, double deployMismatch,
                                   double fakeQuantMismatch) {
+
+        /** The clip range as tables show it, e.g. "[-4.152, 4.119] IFMR". */
+        public String clipText() {
+            return String.format(java.util.Locale.ROOT, "[%.4g, %.4g]%s", clipMin, clipMax, fromIfmr ? " IFMR" : "");
+        }
     }
 
     /** Per layer results, and what could not be observed. */

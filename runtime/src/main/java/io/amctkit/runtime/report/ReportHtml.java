@@ -136,7 +136,8 @@ public final class ReportHtml {
                 .append(evaluation.isPresent() ? "<a href=\"#model\">Model outputs</a>" : "")
                 .append(plots.isEmpty() ? "" : "<a href=\"#plots\">Plots</a>")
                 .append("<a href=\"#layers\">Layers</a><a href=\"#resolution\">Resolution</a><a href=\"#notes\">Notes</a></nav>\n");
-        summary(h, result, evaluation);
+        Map<String, TerminalTable.Low> worst = TerminalTable.worst(result, 3);
+        summary(h, result, evaluation, worst);
         h.append(lead);
         evaluation.ifPresent(e -> h.append(ModelSection.html(e)));
         if (!plots.isEmpty()) {
@@ -146,7 +147,7 @@ public final class ReportHtml {
             }
             h.append("</div>\n");
         }
-        layers(h, result);
+        layers(h, result, worst);
         h.append("<h2>Resolution (what AMCT will do)</h2>\n<details><summary>the effective config of each layer, as AMCT"
                         + " resolves it</summary>\n<div id=\"resolution\" class=\"scroll\">")
                 .append(HtmlTable.render(ResolutionTable.of(result.resolution()))).append("</div></details>\n");
@@ -160,7 +161,8 @@ public final class ReportHtml {
         return "<figure>" + p.svg() + "</figure>\n";
     }
 
-    private static void summary(StringBuilder h, SessionResult result, Optional<Evaluation> evaluation) {
+    private static void summary(StringBuilder h, SessionResult result, Optional<Evaluation> evaluation,
+                                Map<String, TerminalTable.Low> worst) {
         h.append("<section id=\"summary\">\n<div class=\"cards\">\n");
         evaluation.flatMap(Evaluation::fakeQuant).ifPresent(c -> card(h, "fake-quant vs float", dB(c.main().sqnrDb())
                 + " output SQNR", metrics(c.main())));
@@ -177,20 +179,16 @@ public final class ReportHtml {
         card(h, "layers", result.layers().size() + " layers", quantized + " quantized, " + pruned + " pruned ("
                 + result.resolution().mode().label() + ")");
         h.append("</div>\n");
-        Map<String, Integer> worst = TerminalTable.worst(result, 3);
         List<String> look = new java.util.ArrayList<>();
-        result.layers().stream().filter(l -> worst.containsKey(l.name()))
-                .sorted(java.util.Comparator.comparingDouble(l -> worst.get(l.name()) == 4
-                        ? result.activation(l.name()).get().sqnrDb() : l.error().get().sqnrDb()))
-                .forEach(l -> {
-                    String what = worst.get(l.name()) == 4
-                            ? "activation SQNR " + dB(result.activation(l.name()).get().sqnrDb()) + " (clip "
-                            + result.activation(l.name()).map(ReportHtml::clip).orElse("") + ")"
-                            : "weight SQNR " + dB(l.error().get().sqnrDb()) + l.error().map(e -> e.saturation() >= 1e-5
-                            ? String.format(Locale.ROOT, ", %.3f%% of weights saturate", 100 * e.saturation()) : "").orElse("");
-                    look.add("<a class=\"layer\" href=\"#layer-" + escape(l.name()) + "\"><b>" + escape(l.name()) + "</b></a>: "
-                            + escape(what));
-                });
+        for (TerminalTable.Low low : worst.values()) {   // lowest first
+            LayerReport l = result.layers().stream().filter(x -> x.name().equals(low.layer())).findFirst().orElseThrow();
+            String what = low.activation()
+                    ? "activation SQNR " + dB(low.db()) + " (clip " + result.activation(l.name()).map(Calibration.LayerActivation::clipText).orElse("") + ")"
+                    : "weight SQNR " + dB(low.db()) + l.error().filter(e -> e.saturation() >= 1e-5)
+                    .map(e -> String.format(Locale.ROOT, ", %.3f%% of weights saturate", 100 * e.saturation())).orElse("");
+            look.add("<a class=\"layer\" href=\"#layer-" + escape(l.name()) + "\"><b>" + escape(l.name()) + "</b></a>: "
+                    + escape(what));
+        }
         result.filterPruning().keptWhole().forEach((layer, why) -> look.add("<b>" + escape(layer)
                 + "</b> keeps all its filters: " + escape(why)));
         if (!look.isEmpty()) {
@@ -217,8 +215,7 @@ public final class ReportHtml {
     }
 
     /** The per-layer table: the columns that matter, the others behind "every column". */
-    private static void layers(StringBuilder h, SessionResult result) {
-        Map<String, Integer> worst = TerminalTable.worst(result, 3);
+    private static void layers(StringBuilder h, SessionResult result, Map<String, TerminalTable.Low> worst) {
         h.append("<h2>Layers</h2>\n<div class=\"tools\"><label>filter <input type=\"search\" id=\"layer-filter\""
                 + " placeholder=\"layer name, type, INT4, 2:4...\"></label><span><span id=\"layer-count\">")
                 .append(result.layers().size()).append("</span> of ").append(result.layers().size())
@@ -236,16 +233,16 @@ public final class ReportHtml {
         }
         h.append("</tr></thead>\n<tbody>\n");
         for (LayerReport l : result.layers()) {
-            Integer bad = worst.get(l.name());
+            TerminalTable.Low bad = worst.get(l.name());
             Optional<Calibration.LayerActivation> act = result.activation(l.name());
             h.append("<tr id=\"layer-").append(escape(l.name())).append("\"").append(bad != null ? " class=\"worst\"" : "")
                     .append(">");
             text(h, l.name(), "t");
             text(h, l.type(), "t");
             text(h, TerminalTable.done(result, l), "t");
-            num(h, l.error().map(e -> e.sqnrDb()), "%.2f", bad != null && bad == 3 ? "bad" : "");
-            num(h, act.map(Calibration.LayerActivation::sqnrDb), "%.2f", bad != null && bad == 4 ? "bad" : "");
-            text(h, act.map(ReportHtml::clip).orElse(""), "t");
+            num(h, l.error().map(e -> e.sqnrDb()), "%.2f", bad != null && !bad.activation() ? "bad" : "");
+            num(h, act.map(Calibration.LayerActivation::sqnrDb), "%.2f", bad != null && bad.activation() ? "bad" : "");
+            text(h, act.map(Calibration.LayerActivation::clipText).orElse(""), "t");
             num(h, l.pruneKind().isEmpty() ? Optional.empty() : Optional.of(100 * l.realisedSparsity()), "%.1f", "");
             if (l.keptFilters().isPresent()) {
                 h.append("<td data-v=\"").append(l.keptFilters().getAsInt()).append("\">").append(l.keptFilters().getAsInt())
@@ -307,10 +304,6 @@ public final class ReportHtml {
 
     private static void bytes(StringBuilder h, long bytes) {
         h.append("<td data-v=\"").append(bytes).append("\">").append(TerminalTable.size(bytes)).append("</td>");
-    }
-
-    private static String clip(Calibration.LayerActivation a) {
-        return String.format(Locale.ROOT, "[%.4g, %.4g]%s", a.clipMin(), a.clipMax(), a.fromIfmr() ? " IFMR" : "");
     }
 
     private static String dB(double v) {

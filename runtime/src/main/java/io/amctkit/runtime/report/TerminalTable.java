@@ -10,7 +10,7 @@ import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,7 +56,7 @@ public final class TerminalTable {
 
     /** The table, each line at most {@code style.width()} characters. */
     public static String render(SessionResult result, TerminalStyle style) {
-        Map<String, Integer> worst = worst(result, 3);
+        Map<String, Low> worst = worst(result, 3);
         List<String[]> rows = rows(result, style);
         int[] widths = new int[HEADERS.length];
         for (int c = 0; c < HEADERS.length; c++) {
@@ -84,7 +84,8 @@ public final class TerminalTable {
             String[] row = rows.get(r).clone();
             row[0] = shorten(row[0], widths[0], style);
             row[2] = row[2].length() <= widths[2] ? row[2] : row[2].substring(0, widths[2] - style.ellipsis().length()) + style.ellipsis();
-            out.append(line(row, widths, worst.getOrDefault(result.layers().get(r).name(), -1), style)).append('\n');
+            Low low = worst.get(result.layers().get(r).name());
+            out.append(line(row, widths, low == null ? -1 : low.activation() ? 4 : 3, style)).append('\n');
         }
         return out.toString();
     }
@@ -106,20 +107,22 @@ public final class TerminalTable {
         return s.toString().stripTrailing();
     }
 
-    /** The {@code n} layers with the lowest SQNR (weight or activation), each with the column of that SQNR. */
-    static Map<String, Integer> worst(SessionResult result, int n) {
-        record Low(String layer, double db, int column) {
-        }
+    /** A layer among the worst: its lower SQNR, and whether that is the activation's (else the weight's). */
+    record Low(String layer, double db, boolean activation) {
+    }
+
+    /** The {@code n} layers with the lowest SQNR (weight or activation), lowest first, by layer name. */
+    static Map<String, Low> worst(SessionResult result, int n) {
         List<Low> lows = new ArrayList<>();
         for (LayerReport l : result.layers()) {
             double w = l.error().map(e -> e.sqnrDb()).orElse(Double.POSITIVE_INFINITY);
             double a = result.activation(l.name()).map(x -> x.sqnrDb()).orElse(Double.POSITIVE_INFINITY);
             if (Double.isFinite(Math.min(w, a))) {
-                lows.add(a < w ? new Low(l.name(), a, 4) : new Low(l.name(), w, 3));
+                lows.add(new Low(l.name(), Math.min(w, a), a < w));
             }
         }
-        Map<String, Integer> out = new HashMap<>();
-        lows.stream().sorted(Comparator.comparingDouble(Low::db)).limit(n).forEach(x -> out.put(x.layer(), x.column()));
+        Map<String, Low> out = new LinkedHashMap<>();
+        lows.stream().sorted(Comparator.comparingDouble(Low::db)).limit(n).forEach(x -> out.put(x.layer(), x));
         return out;
     }
 

@@ -118,8 +118,7 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
             macs.append(l.macsPerPosition());
             macsAfter.append(l.macsPerPositionAfter());
             Optional<Calibration.LayerActivation> act = activation(l.name());
-            actClip.append(act.map(a -> String.format(java.util.Locale.ROOT, "[%.4g, %.4g]%s", a.clipMin(), a.clipMax(),
-                    a.fromIfmr() ? " IFMR" : "")).orElse(""));
+            actClip.append(act.map(Calibration.LayerActivation::clipText).orElse(""));
             actSqnr.append(act.map(a -> round(a.sqnrDb(), 2)).orElse(Double.NaN));
             actSaturation.append(act.map(a -> round(100 * a.saturation(), 3)).orElse(Double.NaN));
             deployMismatch.append(act.map(a -> round(100 * a.deployMismatch(), 4)).orElse(Double.NaN));
