@@ -2,6 +2,7 @@ package io.amctkit.bench;
 
 import io.amctkit.kernels.Backends;
 import io.amctkit.kernels.ClipState;
+import io.amctkit.kernels.Ifmr;
 import io.amctkit.kernels.Kernels;
 import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.UlqActivation;
@@ -53,6 +54,7 @@ public class KernelBenchmark {
     INDArray mask;
     INDArray filters;
     float[] scale;
+    INDArray calibration;
     ClipState clips = ClipState.of(3f, -3f);
 
     @Setup
@@ -65,6 +67,7 @@ public class KernelBenchmark {
         w24 = KernelBench.random(3, 4096, 4096);
         mask = Tensors.newFloat32(4096, 4096);
         filters = KernelBench.random(4, 512, 512, 3, 3);
+        calibration = KernelBench.random(5, 1 << 20);
         scale = kernels.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, null, 8, true, y).scale();
         y.assign(0);
         dy.assign(0);
@@ -103,6 +106,22 @@ public class KernelBenchmark {
     public Object ulqForwardBackward() {
         UlqActivation.Forward f = kernels.ulqForwardInto(x, clips, 8, false, y);
         return kernels.ulqBackwardInto(x, g, f.clipMax(), f.clipMin(), 8, dy);
+    }
+
+    @Benchmark
+    public Object ulqBackward() {
+        return kernels.ulqBackwardInto(x, g, 3f, -3f, 8, dy);
+    }
+
+    @Benchmark
+    public Object weightUlqBackward() {
+        return kernels.weightUlqBackward(x, WeightLayout.COUT_FIRST, g, scale, 8);
+    }
+
+    /** IFMR on 1 M activations (61 candidates), the size `bench kernels` and the issue quote. */
+    @Benchmark
+    public Object ifmr1M() {
+        return kernels.ifmr(calibration, Ifmr.Params.qatDefaults(8));
     }
 
     @Benchmark

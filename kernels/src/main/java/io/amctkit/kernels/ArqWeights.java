@@ -3,7 +3,6 @@ package io.amctkit.kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
 
 /**
  * ARQ weight fake quantization (AMCT {@code arq_retrain_forward_pytorch}): the weight, output channels first, viewed
@@ -16,9 +15,6 @@ public final class ArqWeights {
     /** The fake-quantized weight (in the module's shape) and its factors. */
     public record Result(INDArray fakeQuantized, ScaleOffset factors) {
     }
-
-    /** Rows up to this many floats are read once into a buffer for both statistics and quantization. */
-    static final int ROW_BUFFER = 16384;
 
     private ArqWeights() {
     }
@@ -36,44 +32,31 @@ public final class ArqWeights {
                     + java.util.Arrays.toString(weight.shape()));
         }
         INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
-        FloatBuffer in = Tensors.floats(w);
-        ByteBuffer inBytes = Tensors.bytes(w);
+        ByteBuffer in = Tensors.bytes(w);
         Lanes lanes = Lanes.best();
-        int n = in.limit();
+        int n = (int) w.length();
         int cout = (int) w.size(0);
         int row = n / cout;
         Tensors.requireOutput(out, w, "the ARQ output");
         INDArray target = layout.transposed() ? Tensors.newFloat32(w.shape()) : out;
-        FloatBuffer o = Tensors.floats(target);
-        ByteBuffer outBytes = Tensors.bytes(target);
+        ByteBuffer o = Tensors.bytes(target);
         ScaleOffset f;
         if (channelWise) {
-            // per row: statistics, factors and fake quantization together, so the second read hits the cache
+            // per row: statistics, factors and fake quantization together, so the second read of a row hits the cache
             float[] scale = new float[cout];
             int[] offset = new int[cout];
             parallel.forRows(cout, row, (from, to) -> {
-                float[] src = new float[Math.min(row, ROW_BUFFER)];
                 float[] mm = new float[2];
                 float qmin = Fp32.qmin(bits);
                 float qmax = Fp32.qmax(bits);
                 for (int c = from; c < to; c++) {
                     int base = c * row;
-                    if (row <= src.length) {
-                        lanes.loadMaxMin(inBytes, base, src, row, mm);   // one read: statistics and quantization both use it
-                    } else {
-                        float[] scanned = ChannelStats.scan(in, base, base + row);
-                        mm[0] = scanned[0];
-                        mm[1] = scanned[1];
-                    }
+                    lanes.maxMin(in, base, row, mm);
                     requireFinite(mm, in, base, base + row);
                     ScaleOffset rowFactors = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, withOffset, bits);
                     scale[c] = rowFactors.scale(0);
                     offset[c] = rowFactors.offset(0);
-                    if (row <= src.length) {
-                        lanes.fakeQuantInto(src, row, scale[c], offset[c], qmin, qmax, outBytes, base);
-                    } else {
-                        FakeQuant.apply(in, o, base, base + row, rowFactors, row, bits, false);
-                    }
+                    lanes.fakeQuant(in, o, base, row, scale[c], offset[c], qmin, qmax, false);
                 }
             });
             f = new ScaleOffset(scale, offset);
@@ -91,11 +74,12 @@ public final class ArqWeights {
     }
 
     /** max/min NaN or infinite: name the first offending element, as AMCT's check_quant_data rejects it. */
-    private static void requireFinite(float[] maxMin, FloatBuffer in, int from, int to) {
+    private static void requireFinite(float[] maxMin, ByteBuffer in, int from, int to) {
         if (!Float.isFinite(maxMin[0]) || !Float.isFinite(maxMin[1])) {
             for (int i = from; i < to; i++) {
-                if (!Float.isFinite(in.get(i))) {
-                    throw new KernelException("The weight to be quantized has invalid value " + in.get(i) + " at flat index " + i
+                float v = in.getFloat(i * Float.BYTES);
+                if (!Float.isFinite(v)) {
+                    throw new KernelException("The weight to be quantized has invalid value " + v + " at flat index " + i
                             + " (AMCT: \"has invalid value inf or nan!\"); clean the weights or skip this layer");
                 }
             }

@@ -2,8 +2,6 @@ package io.amctkit.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.FloatBuffer;
-
 /**
  * The activation quantization of AMCT's saved models (algorithms.md §9), next to training's: the deploy model's
  * {@code AscendQuant} computes {@code q = rint(x·(1/scale_d) + offset_d)} saturated to the integer type (the
@@ -19,15 +17,10 @@ public final class DeployQuant {
     /** The deploy model's integer levels of {@code x} (as floats). */
     public static INDArray quantize(INDArray x, float scaleD, int offsetD, int bits) {
         INDArray in = Tensors.asFloat32(x);
-        FloatBuffer src = Tensors.floats(in);
         INDArray out = Tensors.newFloat32(in.shape());
-        FloatBuffer dst = Tensors.floats(out);
-        float inv = reciprocal(scaleD);
-        float lo = Fp32.qmin(bits);
-        float hi = Fp32.qmax(bits);
-        for (int i = 0; i < src.limit(); i++) {
-            dst.put(i, Math.min(Math.max(Fp32.rint(src.get(i) * inv + offsetD), lo), hi) + 0f);   // an integer level: never -0
-        }
+        // clamping to the integer bounds before rounding equals rounding first; the rounding gives +0, never −0
+        Lanes.best().deployLevels(Tensors.bytes(in), Tensors.bytes(out), 0, (int) in.length(), reciprocal(scaleD), offsetD,
+                Fp32.qmin(bits), Fp32.qmax(bits));
         return out;
     }
 

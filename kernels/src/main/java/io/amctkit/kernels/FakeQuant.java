@@ -1,6 +1,6 @@
 package io.amctkit.kernels;
 
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
 
 /**
  * AMCT's {@code apply_fake_quantize_and_anti_quantize}: q = clamp(round_half_even(x/scale + offset), −2^(b−1),
@@ -27,44 +27,26 @@ public final class FakeQuant {
         return (quantize(x, scale, offset, qmin, qmax) - offset) * scale;
     }
 
-    /** Elements staged per block: 4 KiB, computed in place so the block stays in L1 (measured best of 1024/2048/4096). */
-    static final int BLOCK = 1024;
-
     /**
-     * Fake-quantizes {@code in[from, to)} into {@code out}; {@code rowLength} elements share one channel's factors
-     * (the whole tensor when {@code factors} has one channel). Each block of the direct buffer is bulk-copied into a
-     * small heap array, quantized by a loop the JIT vectorizes, and bulk-copied out: one read and one write of memory
-     * per element. Returns the first index holding NaN or ±Infinity (which AMCT rejects), or −1.
+     * Fake-quantizes {@code in[from, to)} into the same indices of {@code out} (native-order bytes of float32 arrays);
+     * {@code rowLength} elements share one channel's factors (the whole range when {@code factors} has one channel).
+     * Read and written in place by {@link Lanes#fakeQuant}: one read and one write of memory per element. Returns the
+     * first index holding NaN or ±Infinity (which AMCT rejects), or −1; {@code checkFinite} false skips that check when
+     * the caller already proved the input finite (ARQ's max/min pass does).
      */
-    static int apply(FloatBuffer in, FloatBuffer out, int from, int to, ScaleOffset factors, int rowLength, int bits) {
-        return apply(in, out, from, to, factors, rowLength, bits, true);
-    }
-
-    /**
-     * As {@link #apply(FloatBuffer, FloatBuffer, int, int, ScaleOffset, int, int)}; {@code checkFinite} false skips
-     * the NaN/Infinity check when the caller already proved the input finite (ARQ's max/min pass does).
-     */
-    static int apply(FloatBuffer in, FloatBuffer out, int from, int to, ScaleOffset factors, int rowLength, int bits,
+    static int apply(ByteBuffer in, ByteBuffer out, int from, int to, ScaleOffset factors, int rowLength, int bits,
                      boolean checkFinite) {
+        Lanes lanes = Lanes.best();
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
-        float[] src = new float[Math.min(BLOCK, Math.max(1, to - from))];
         int i = from;
         while (i < to) {
             int c = factors.channels() == 1 ? 0 : i / rowLength;
-            int rowEnd = factors.channels() == 1 ? to : Math.min(to, (c + 1) * rowLength);
-            int end = Math.min(rowEnd, i + src.length);
-            int len = end - i;
-            in.get(i, src, 0, len);
-            if (checkFinite && !(largestMagnitude(src, len) <= Float.MAX_VALUE)) {
-                for (int k = 0; k < len; k++) {
-                    if (!Float.isFinite(src[k])) {
-                        return i + k;
-                    }
-                }
+            int end = factors.channels() == 1 ? to : Math.min(to, (c + 1) * rowLength);
+            int bad = lanes.fakeQuant(in, out, i, end - i, factors.scale(c), factors.offset(c), qmin, qmax, checkFinite);
+            if (bad >= 0) {
+                return bad;
             }
-            block(src, src, len, factors.scale(c), factors.offset(c), qmin, qmax);   // in place: one L1-resident block
-            out.put(i, src, 0, len);
             i = end;
         }
         return -1;

@@ -2,7 +2,6 @@ package io.amctkit.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -101,24 +100,9 @@ public final class FilterPruner {
         return a < b ? -1 : (b < a ? 1 : 0);
     }
 
-    /**
-     * Σ x² over {@code in[from, to)}, staged through {@code buf}: per block, float products summed in sixteen float lanes
-     * (as torch's own vectorized float norm accumulates), the lane sums added in double.
-     */
-    private static double sumOfSquares(FloatBuffer in, int from, int to, float[] buf, Lanes lanes) {
-        double total = 0;
-        for (int i = from; i < to; i += buf.length) {
-            int len = Math.min(buf.length, to - i);
-            in.get(i, buf, 0, len);
-            total += lanes.sumOfSquares(buf, len);
-        }
-        return total;
-    }
-
     /** Per-channel L2 norm over all axes but {@code axis}, divided by numel/shape[0], then min-max normalised. */
     static float[] normalizedNorms(INDArray tensor, int axis, Parallel parallel) {
         INDArray t = Tensors.asFloat32(tensor);
-        FloatBuffer in = Tensors.floats(t);
         java.nio.ByteBuffer bytes = Tensors.bytes(t);
         long[] shape = t.shape();
         int c = (int) shape[axis];
@@ -133,15 +117,14 @@ public final class FilterPruner {
             // channels on axis 0: each channel is one contiguous run; channels in parallel, 4 independent sums each
             int run = inner;
             parallel.forRows(c, run, (from, to) -> {
-                float[] buf = new float[Math.min(run, FakeQuant.BLOCK)];
                 for (int ch = from; ch < to; ch++) {
-                    sq[ch] = lanes.sumOfSquares(bytes, ch * run, run, FakeQuant.BLOCK, buf);
+                    sq[ch] = lanes.sumOfSquares(bytes, ch * run, run);
                 }
             });
         } else {
             for (int o = 0; o < outer; o++) {
                 for (int ch = 0; ch < c; ch++) {
-                    sq[ch] += sumOfSquares(in, (o * c + ch) * inner, (o * c + ch + 1) * inner, new float[Math.min(inner, FakeQuant.BLOCK)], lanes);
+                    sq[ch] += lanes.sumOfSquares(bytes, (o * c + ch) * inner, inner);
                 }
             }
         }

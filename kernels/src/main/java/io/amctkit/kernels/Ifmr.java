@@ -2,8 +2,6 @@ package io.amctkit.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
  * IFMR activation-range initialisation (AMCT {@code ifmr_forward_pytorch}): percentile max/min (k-th largest and
@@ -51,14 +49,24 @@ public final class Ifmr {
     }
 
     public static Result run(INDArray data, Params p) {
-        INDArray x = Tensors.asFloat32(data);
-        FloatBuffer buf = Tensors.floats(x);
-        float[] d = new float[buf.limit()];
-        buf.get(0, d);
-        return run(d, p);
+        return run(data, p, Parallel.sequential());
+    }
+
+    /** IFMR on {@code data}, the candidates spread over {@code parallel}'s threads (the same result on any count). */
+    public static Result run(INDArray data, Params p, Parallel parallel) {
+        return run(Tensors.values(data), p, parallel);
     }
 
     public static Result run(float[] d, Params p) {
+        return run(d, p, Parallel.sequential());
+    }
+
+    /**
+     * IFMR on {@code d}. The percentiles are order statistics found without sorting; the candidates share passes over
+     * the data ({@link Lanes#squaredErrors}), each candidate's squared errors still summed in element order, so every
+     * loss is the one a pass per candidate gives.
+     */
+    public static Result run(float[] d, Params p, Parallel parallel) {
         if (d.length == 0) {
             throw new KernelException("IFMR needs at least one activation value; the calibration batch is empty");
         }
@@ -70,10 +78,8 @@ public final class Ifmr {
         int n = d.length;
         int kMax = (1.0 - p.maxPercentile()) < 1.192092896e-07 ? 1 : n - (int) (p.maxPercentile() * n);
         int kMin = (1.0 - p.minPercentile()) < 1.192092896e-07 ? 1 : n - (int) (p.minPercentile() * n);
-        float[] sorted = d.clone();
-        Arrays.sort(sorted);
-        float maxV = Math.max(0f, sorted[n - kMax]);
-        float minV = Math.min(0f, sorted[kMin - 1]);
+        float maxV = Math.max(0f, OrderStatistic.kthLargest(d, kMax));
+        float minV = Math.min(0f, OrderStatistic.kthSmallest(d, kMin));
         float pMax = maxV;
         float pMin = minV;
         boolean negative = false;
@@ -82,27 +88,37 @@ public final class Ifmr {
             maxV = Math.max(Math.abs(maxV), Math.abs(minV));
         }
         float[] ratios = ratioCandidates(p.searchStart(), p.searchEnd(), p.searchStep());
-        float[] losses = new float[ratios.length];
-        float[] scales = new float[ratios.length];
+        int m = ratios.length;
+        float[] scales = new float[m];
+        float[] hi = new float[m];
+        float[] lo = new float[m];
         int bits = p.bits();
         float limit = p.withOffset() ? (float) ((1L << bits) - 1) : (float) ((1L << (bits - 1)) - (negative ? 0 : 1));
-        int best = 0;
-        for (int i = 0; i < ratios.length; i++) {
+        for (int i = 0; i < m; i++) {
             float c = ratios[i] * maxV;
             float s = p.withOffset() ? (c - minV) / limit : c / limit;
             if (s < Fp32.FLT_EPSILON) {
                 s = 1f;
             }
             scales[i] = s;
-            float lo = p.withOffset() ? minV : -c;
-            double sum = 0;
-            for (float v : d) {
-                float clipped = v < lo ? lo : (v > c ? c : v);
-                float q = Fp32.rint(clipped / s) * s;
-                float e = q - v;
-                sum += e * e;
-            }
-            losses[i] = (float) (sum / n);
+            hi[i] = c;
+            lo[i] = p.withOffset() ? minV : -c;
+        }
+        double[] sums = new double[m];
+        Lanes lanes = Lanes.best();
+        int passes = (m + 15) / 16;   // sixteen candidates per pass over the data; passes spread over the threads
+        parallel.forRows(passes, 16 * n, (from, to) -> {
+            int a = from * 16;
+            int b = Math.min(m, to * 16);
+            double[] part = new double[b - a];
+            lanes.squaredErrors(d, java.util.Arrays.copyOfRange(hi, a, b), java.util.Arrays.copyOfRange(lo, a, b),
+                    java.util.Arrays.copyOfRange(scales, a, b), part);
+            System.arraycopy(part, 0, sums, a, b - a);
+        });
+        float[] losses = new float[m];
+        int best = 0;
+        for (int i = 0; i < m; i++) {
+            losses[i] = (float) (sums[i] / n);
             if (losses[i] < losses[best]) {
                 best = i;
             }

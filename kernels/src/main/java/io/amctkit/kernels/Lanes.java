@@ -3,11 +3,16 @@ package io.amctkit.kernels;
 import java.nio.ByteBuffer;
 
 /**
- * The vectorizable inner loops of the CPU kernels: one SIMD implementation on the JDK's Vector API (used when the JVM
- * runs with {@code --add-modules jdk.incubator.vector}) and one scalar implementation, with bit-identical results (the
- * reductions are order-independent or use the same sixteen float lanes in both).
+ * The inner loops of the CPU kernels, reading and writing ND4J's direct buffers (native byte order, float indices):
+ * one SIMD implementation on the JDK's Vector API, which loads and stores the buffers directly (used when the JVM runs
+ * with {@code --add-modules jdk.incubator.vector}), and one scalar implementation that stages 1024-float blocks
+ * through the heap. Both give bit-identical results: every reduction is order-independent or has its order fixed
+ * here, lane by lane.
  */
 interface Lanes {
+
+    /** Floats per block where a loop stages through the heap or sums a block before adding it in double. */
+    int BLOCK = 1024;
 
     /** The SIMD loops when the Vector API module is present, otherwise the scalar loops. */
     static Lanes best() {
@@ -19,50 +24,71 @@ interface Lanes {
         return ScalarLanes.INSTANCE;
     }
 
-    /**
-     * Copies {@code len} floats starting at float index {@code from} of the native-order {@code src} into
-     * {@code dst[0, len)} and stores their {max, min} in {@code maxMin} (NaN if any is NaN).
-     */
-    void loadMaxMin(ByteBuffer src, int from, float[] dst, int len, float[] maxMin);
-
-    /** {max, min} of {@code buf[0, len)} into {@code maxMin}; NaN if any element is NaN. */
-    void maxMin(float[] buf, int len, float[] maxMin);
+    /** {max, min} of {@code len} floats from float index {@code from} of {@code src} into {@code maxMin}; NaN if any is NaN. */
+    void maxMin(ByteBuffer src, int from, int len, float[] maxMin);
 
     /**
-     * Σ x² of {@code buf[0, len)}: products summed in sixteen float lanes (element k into lane k mod 16, the tail past
-     * the last full sixteen in double), the lanes then added pairwise in double.
+     * Σ x² of {@code len} floats from float index {@code from} of {@code src}, in blocks of {@link #BLOCK} floats: in a
+     * block, products summed in sixteen float lanes (element k into lane k mod 16, the tail past the last full sixteen in
+     * double), the lanes then added pairwise in double; the block sums added in double.
      */
-    double sumOfSquares(float[] buf, int len);
+    double sumOfSquares(ByteBuffer src, int from, int len);
 
     /**
-     * Σ x² of {@code len} floats from float index {@code from} of the native-order {@code src}, in blocks of
-     * {@code block} floats: each block summed as {@link #sumOfSquares(float[], int)} does, the block sums added in
-     * double. {@code scratch} holds at least {@code block} floats for implementations that stage.
+     * Fake-quantizes {@code len} floats from float index {@code from} of {@code src} into the same indices of
+     * {@code dst} ({@link FakeQuant}'s arithmetic: x/s + o clamped to [qmin, qmax], rounded half to even, minus o,
+     * times s). With {@code checkFinite}, returns the float index of the first NaN or ±Infinity in the input (the output
+     * is then undefined), else −1; without, −1.
      */
-    double sumOfSquares(ByteBuffer src, int from, int len, int block, float[] scratch);
+    int fakeQuant(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin, float qmax,
+                  boolean checkFinite);
 
     /**
-     * Fake-quantizes {@code src[0, len)} ({@link FakeQuant}'s block arithmetic: x/s + o clamped to [qmin, qmax], rounded
-     * half to even, minus o, times s) into {@code len} floats from float index {@code to} of the native-order
-     * {@code dst}. May overwrite {@code src}.
+     * The deploy model's levels ({@link DeployQuant}): x·inv + o clamped to [qmin, qmax] and rounded half to even
+     * (never −0), from float index {@code from} of {@code src} into the same indices of {@code dst}.
      */
-    void fakeQuantInto(float[] src, int len, float s, float o, float qmin, float qmax, ByteBuffer dst, int to);
+    void deployLevels(ByteBuffer src, ByteBuffer dst, int from, int len, float inv, float o, float qmin, float qmax);
 
     /**
-     * The 2:4 keep mask of {@code w[0, len)} ({@code len} a multiple of 4, each run of 4 one group) into {@code keep}:
-     * 1 for the two largest |w| of a group, 0 for the others; ties as torch's CPU topk ({@link NthElement}). NaN is
-     * rejected naming its flat index ({@code at} is the flat index of {@code w[0]}).
+     * The 2:4 keep mask of {@code len} floats from float index {@code from} of {@code w} ({@code from} and {@code len}
+     * multiples of 4, each run of 4 one group) into the same indices of {@code keep}: 1 for the two largest |w| of a
+     * group, 0 for the others; ties as torch's CPU topk ({@link NthElement}). NaN is rejected naming its flat index.
      */
-    void twoOfFour(float[] w, float[] keep, int len, long at);
+    void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len);
 
     /**
-     * The element-wise part of ULQ's backward over {@code len} elements: with u = [x &gt; hi], l = [x &lt; lo],
-     * t = (x clamped to the clips) / s and e = (round(t) − t)·invLevels: {@code dx = g·(1 − (u + l)) + 0},
-     * {@code ta = (e + u)·g}, {@code tb = (l − e)·g} (float arithmetic, in this order).
+     * ULQ's backward over {@code len} floats from float index {@code from}: with u = [x &gt; hi], l = [x &lt; lo],
+     * t = (x clamped to the clips) / s and e = (round(t) − t)·invLevels, writes {@code dx = g·(1 − (u + l)) + 0} and
+     * adds Σ (e + u)·g to {@code sums[0]} and Σ (l − e)·g to {@code sums[1]} (each term in float, summed as
+     * {@link #sumTerms} describes).
      */
-    void ulqGradient(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi, float lo,
-                     float clipMax, float clipMin, float s, float invLevels);
+    void ulqGradient(ByteBuffer x, ByteBuffer g, ByteBuffer dx, int from, int len, float hi, float lo, float clipMax,
+                     float clipMin, float s, float invLevels, double[] sums);
 
-    /** What runs, for {@code doctor}: e.g. "SIMD, 512-bit float vectors". */
+    /**
+     * Weight ULQ's scale gradient over {@code len} floats from float index {@code from}: Σ (t·r)·g with t = h − 1 above
+     * s·(h − 1), −h below −s·h, round(w/s) − w/s between (each term in float, summed as {@link #sumTerms} describes).
+     */
+    double scaleGradient(ByteBuffer w, ByteBuffer g, int from, int len, float s, float h, float r);
+
+    /**
+     * The order of the gradient sums: in each full sixteen elements, the float terms of elements j and j + 8 are added
+     * in float and that sum goes to double lane j (of eight); the lanes are added as ((0+1)+(2+3)) + ((4+5)+(6+7)); the
+     * terms past the last full sixteen are added in order after that. Order-fixed, so the scalar and SIMD loops agree
+     * (one float rounding per pair, then double: within AMCT's reduction-order tolerance of torch's float sum,
+     * algorithms.md §2.3).
+     */
+    static double sumTerms(double[] lanes, double tail) {
+        return (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))) + tail;
+    }
+
+    /**
+     * IFMR's search, all candidates in one pass over the data: for each candidate i, Σ over {@code d} in order of
+     * e² (float) added in double, e = round(clamp(v, lo[i], hi[i]) / scale[i])·scale[i] − v, into {@code sums[i]}.
+     * Each candidate's sum keeps the element order, so the result is bit-identical to one pass per candidate.
+     */
+    void squaredErrors(float[] d, float[] hi, float[] lo, float[] scale, double[] sums);
+
+    /** What runs, for {@code doctor}: e.g. "SIMD, 256-bit float vectors". */
     String describe();
 }

@@ -2,8 +2,12 @@ package io.amctkit.kernels;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
-/** {@link Lanes} in plain Java loops (C2 vectorizes the simple ones); the reference the SIMD loops must equal. */
+/**
+ * {@link Lanes} in plain Java loops over heap blocks (C2 vectorizes the simple ones, not loops over a direct buffer):
+ * the reference the SIMD loops must equal, and what runs without the Vector API module.
+ */
 final class ScalarLanes implements Lanes {
 
     static final ScalarLanes INSTANCE = new ScalarLanes();
@@ -11,26 +15,43 @@ final class ScalarLanes implements Lanes {
     private ScalarLanes() {
     }
 
-    @Override
-    public void loadMaxMin(ByteBuffer src, int from, float[] dst, int len, float[] maxMin) {
-        src.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer().get(from, dst, 0, len);
-        maxMin(dst, len, maxMin);
+    private static FloatBuffer floats(ByteBuffer bytes) {
+        return bytes.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     @Override
-    public void maxMin(float[] buf, int len, float[] maxMin) {
+    public void maxMin(ByteBuffer src, int from, int len, float[] maxMin) {
+        FloatBuffer in = floats(src);
+        float[] buf = new float[Math.min(BLOCK, Math.max(1, len))];
         float hi = Float.NEGATIVE_INFINITY;
         float lo = Float.POSITIVE_INFINITY;
-        for (int k = 0; k < len; k++) {
-            hi = Math.max(hi, buf[k]);
-            lo = Math.min(lo, buf[k]);
+        for (int i = 0; i < len; i += buf.length) {
+            int n = Math.min(buf.length, len - i);
+            in.get(from + i, buf, 0, n);
+            for (int k = 0; k < n; k++) {
+                hi = Math.max(hi, buf[k]);
+                lo = Math.min(lo, buf[k]);
+            }
         }
         maxMin[0] = hi;
         maxMin[1] = lo;
     }
 
     @Override
-    public double sumOfSquares(float[] buf, int len) {
+    public double sumOfSquares(ByteBuffer src, int from, int len) {
+        FloatBuffer in = floats(src);
+        float[] buf = new float[BLOCK];
+        double total = 0;
+        for (int i = 0; i < len; i += BLOCK) {
+            int n = Math.min(BLOCK, len - i);
+            in.get(from + i, buf, 0, n);
+            total += sumOfSquares(buf, n);
+        }
+        return total;
+    }
+
+    /** Σ x² of {@code buf[0, len)}: sixteen float lanes, the tail in double, lanes added pairwise in double. */
+    static double sumOfSquares(float[] buf, int len) {
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
         float s8 = 0f, s9 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f, s14 = 0f, s15 = 0f;
         int k = 0;
@@ -52,33 +73,72 @@ final class ScalarLanes implements Lanes {
             s14 += buf[k + 14] * buf[k + 14];
             s15 += buf[k + 15] * buf[k + 15];
         }
-        return combine(tail(buf, k, len), new float[]{s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15});
-    }
-
-    @Override
-    public double sumOfSquares(ByteBuffer src, int from, int len, int block, float[] scratch) {
-        java.nio.FloatBuffer floats = src.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        double total = 0;
-        for (int i = 0; i < len; i += block) {
-            int n = Math.min(block, len - i);
-            floats.get(from + i, scratch, 0, n);
-            total += sumOfSquares(scratch, n);
+        double tail = 0;
+        for (; k < len; k++) {
+            tail += (double) buf[k] * buf[k];
         }
-        return total;
+        return combine(tail, new float[]{s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15});
+    }
+
+    /** {@code tail} plus the sixteen lane sums, added in double in groups of four (pairwise within a group). */
+    static double combine(double tail, float[] s) {
+        return tail + (((double) s[0] + s[1]) + ((double) s[2] + s[3])) + (((double) s[4] + s[5]) + ((double) s[6] + s[7]))
+                + (((double) s[8] + s[9]) + ((double) s[10] + s[11])) + (((double) s[12] + s[13]) + ((double) s[14] + s[15]));
     }
 
     @Override
-    public void fakeQuantInto(float[] src, int len, float s, float o, float qmin, float qmax, ByteBuffer dst, int to) {
-        FakeQuant.block(src, src, len, s, o, qmin, qmax);
-        dst.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer().put(to, src, 0, len);
+    public int fakeQuant(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin, float qmax,
+                         boolean checkFinite) {
+        FloatBuffer in = floats(src);
+        FloatBuffer out = floats(dst);
+        float[] buf = new float[Math.min(BLOCK, Math.max(1, len))];
+        for (int i = 0; i < len; i += buf.length) {
+            int n = Math.min(buf.length, len - i);
+            in.get(from + i, buf, 0, n);
+            if (checkFinite && !(FakeQuant.largestMagnitude(buf, n) <= Float.MAX_VALUE)) {
+                for (int k = 0; k < n; k++) {
+                    if (!Float.isFinite(buf[k])) {
+                        return from + i + k;
+                    }
+                }
+            }
+            FakeQuant.block(buf, buf, n, s, o, qmin, qmax);   // in place: one L1-resident block
+            out.put(from + i, buf, 0, n);
+        }
+        return -1;
     }
 
     @Override
-    public void twoOfFour(float[] w, float[] keep, int len, long at) {
-        twoOfFour(w, keep, 0, len, at);
+    public void deployLevels(ByteBuffer src, ByteBuffer dst, int from, int len, float inv, float o, float qmin, float qmax) {
+        FloatBuffer in = floats(src);
+        FloatBuffer out = floats(dst);
+        float[] buf = new float[Math.min(BLOCK, Math.max(1, len))];
+        for (int i = 0; i < len; i += buf.length) {
+            int n = Math.min(buf.length, len - i);
+            in.get(from + i, buf, 0, n);
+            for (int k = 0; k < n; k++) {
+                float t = Math.min(Math.max(buf[k] * inv + o, qmin), qmax);
+                buf[k] = (t + Fp32.ROUNDER) - Fp32.ROUNDER;
+            }
+            out.put(from + i, buf, 0, n);
+        }
     }
 
-    /** {@link #twoOfFour} over {@code w[from, to)}. */
+    @Override
+    public void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len) {
+        FloatBuffer in = floats(w);
+        FloatBuffer out = floats(keep);
+        float[] buf = new float[Math.min(BLOCK, Math.max(4, len))];
+        float[] mask = new float[buf.length];
+        for (int i = 0; i < len; i += buf.length) {
+            int n = Math.min(buf.length, len - i);
+            in.get(from + i, buf, 0, n);
+            twoOfFour(buf, mask, 0, n, from + i);
+            out.put(from + i, mask, 0, n);
+        }
+    }
+
+    /** The 2:4 keep mask of {@code w[from, to)} into {@code keep}; {@code at} is the flat index of {@code w[0]}. */
     static void twoOfFour(float[] w, float[] keep, int from, int to, long at) {
         for (int k = from; k < to; k += 4) {
             float a0 = Math.abs(w[k]);
@@ -108,39 +168,96 @@ final class ScalarLanes implements Lanes {
     }
 
     @Override
-    public void ulqGradient(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi, float lo,
-                            float clipMax, float clipMin, float s, float invLevels) {
-        ulqGradient(xs, gs, dx, ta, tb, 0, len, hi, lo, clipMax, clipMin, s, invLevels);
+    public void ulqGradient(ByteBuffer x, ByteBuffer g, ByteBuffer dx, int from, int len, float hi, float lo, float clipMax,
+                            float clipMin, float s, float invLevels, double[] sums) {
+        FloatBuffer xs = floats(x);
+        FloatBuffer gs = floats(g);
+        FloatBuffer out = floats(dx);
+        float[] xb = new float[BLOCK];
+        float[] gb = new float[BLOCK];
+        float[] ta = new float[BLOCK];
+        float[] tb = new float[BLOCK];
+        double[] la = new double[8];
+        double[] lb = new double[8];
+        double[] tail = new double[2];
+        int full = len / 16 * 16;
+        for (int i = 0; i < len; i += BLOCK) {
+            int n = Math.min(BLOCK, len - i);
+            xs.get(from + i, xb, 0, n);
+            gs.get(from + i, gb, 0, n);
+            for (int k = 0; k < n; k++) {
+                float v = xb[k];
+                float gv = gb[k];
+                float u = v > hi ? 1f : 0f;
+                float l = v < lo ? 1f : 0f;
+                float t = (v > hi ? clipMax : (v < lo ? clipMin : v)) / s;
+                float e = (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - t) * invLevels;
+                ta[k] = (e + u) * gv;
+                tb[k] = (l - e) * gv;
+                xb[k] = gv * (1f - (u + l)) + 0f;   // g inside, +0 outside
+            }
+            out.put(from + i, xb, 0, n);
+            int blockFull = Math.max(0, Math.min(n, full - i));   // BLOCK is a multiple of 16
+            addTerms(ta, blockFull, n, la, tail, 0);
+            addTerms(tb, blockFull, n, lb, tail, 1);
+        }
+        sums[0] += Lanes.sumTerms(la, tail[0]);
+        sums[1] += Lanes.sumTerms(lb, tail[1]);
     }
 
-    static void ulqGradient(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int from, int len, float hi, float lo,
-                            float clipMax, float clipMin, float s, float invLevels) {
-        for (int k = from; k < len; k++) {
-            float v = xs[k];
-            float g = gs[k];
-            float u = v > hi ? 1f : 0f;
-            float l = v < lo ? 1f : 0f;
-            float t = (v > hi ? clipMax : (v < lo ? clipMin : v)) / s;
-            float e = (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - t) * invLevels;
-            dx[k] = g * (1f - (u + l)) + 0f;   // g inside, +0 outside (no select: it would not vectorize)
-            ta[k] = (e + u) * g;
-            tb[k] = (l - e) * g;
+    /** Adds {@code terms[0, full)} to the eight lanes ({@link Lanes#sumTerms}'s pairs) and {@code terms[full, n)} to the tail. */
+    private static void addTerms(float[] terms, int full, int n, double[] lanes, double[] tail, int which) {
+        for (int k = 0; k < full; k += 16) {
+            for (int j = 0; j < 8; j++) {
+                lanes[j] += terms[k + j] + terms[k + j + 8];
+            }
+        }
+        for (int k = full; k < n; k++) {
+            tail[which] += terms[k];
         }
     }
 
-    /** Σ x² of {@code buf[from, len)} in double. */
-    static double tail(float[] buf, int from, int len) {
-        double tail = 0;
-        for (int k = from; k < len; k++) {
-            tail += (double) buf[k] * buf[k];
+    @Override
+    public double scaleGradient(ByteBuffer w, ByteBuffer g, int from, int len, float s, float h, float r) {
+        FloatBuffer ws = floats(w);
+        FloatBuffer gs = floats(g);
+        float[] wb = new float[BLOCK];
+        float[] gb = new float[BLOCK];
+        double[] lanes = new double[8];
+        double[] tail = new double[1];
+        float upperThr = s * (h - 1);
+        float lowerThr = -s * h;
+        int full = len / 16 * 16;
+        for (int i = 0; i < len; i += BLOCK) {
+            int n = Math.min(BLOCK, len - i);
+            ws.get(from + i, wb, 0, n);
+            gs.get(from + i, gb, 0, n);
+            for (int k = 0; k < n; k++) {
+                float v = wb[k];
+                float x = v / s;
+                float t = v > upperThr ? h - 1 : (v < lowerThr ? -h : ((x + Fp32.ROUNDER) - Fp32.ROUNDER) - x);
+                wb[k] = (t * r) * gb[k];
+            }
+            addTerms(wb, Math.max(0, Math.min(n, full - i)), n, lanes, tail, 0);
         }
-        return tail;
+        return Lanes.sumTerms(lanes, tail[0]);
     }
 
-    /** {@code tail} plus the sixteen lane sums, added in double in groups of four (pairwise within a group). */
-    static double combine(double tail, float[] s) {
-        return tail + (((double) s[0] + s[1]) + ((double) s[2] + s[3])) + (((double) s[4] + s[5]) + ((double) s[6] + s[7]))
-                + (((double) s[8] + s[9]) + ((double) s[10] + s[11])) + (((double) s[12] + s[13]) + ((double) s[14] + s[15]));
+    @Override
+    public void squaredErrors(float[] d, float[] hi, float[] lo, float[] scale, double[] sums) {
+        for (int i = 0; i < hi.length; i++) {
+            float c = hi[i];
+            float l = lo[i];
+            float s = scale[i];
+            double sum = 0;
+            for (float v : d) {
+                float clipped = v < l ? l : (v > c ? c : v);
+                float q = Fp32.rint(clipped / s) * s;
+                float e = q - v;
+                sum += e * e;
+            }
+            sums[i] = sum;
+        }
     }
 
     @Override

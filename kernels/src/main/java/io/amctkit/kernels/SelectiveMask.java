@@ -15,19 +15,6 @@ public final class SelectiveMask {
     private SelectiveMask() {
     }
 
-    /** Masks whole groups of 4 contiguous weights in {@code [from, to)}, staged through heap blocks. */
-    private static void contiguousGroups(FloatBuffer in, FloatBuffer m, int from, int to) {
-        Lanes lanes = Lanes.best();
-        float[] w = new float[Math.min(FakeQuant.BLOCK, to - from)];
-        float[] keep = new float[w.length];
-        for (int i = from; i < to; i += w.length) {
-            int len = Math.min(w.length, to - i);
-            in.get(i, w, 0, len);
-            lanes.twoOfFour(w, keep, len, i);
-            m.put(i, keep, 0, len);
-        }
-    }
-
     /** |w| at channel {@code ch} of a line, 0 for the padding past the axis end; NaN is rejected with its index. */
     private static float abs(FloatBuffer in, int base, int ch, int c, int inner) {
         if (ch >= c) {
@@ -83,7 +70,10 @@ public final class SelectiveMask {
         int innerF = inner;
         if (inner == 1 && c % 4 == 0) {
             // the common layout (Linear [out, in], Conv2d 1x1 along Cin): each group is 4 contiguous floats
-            parallel.forRows(outer, c, (from, to) -> contiguousGroups(in, m, from * c, to * c));
+            java.nio.ByteBuffer wb = Tensors.bytes(w);
+            java.nio.ByteBuffer mb = Tensors.bytes(out);
+            Lanes lanes = Lanes.best();
+            parallel.forRows(outer, c, (from, to) -> lanes.twoOfFour(wb, mb, from * c, (to - from) * c));
             return out;
         }
         parallel.forRows(lines, c, (from, to) -> {

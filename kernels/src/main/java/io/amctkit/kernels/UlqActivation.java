@@ -2,7 +2,7 @@ package io.amctkit.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
 
 /**
  * ULQ activation fake quantization (AMCT {@code ulq_retrain_forward/backward_pytorch}), asymmetric as the real
@@ -63,61 +63,19 @@ public final class UlqActivation {
     public static Forward forwardInto(INDArray input, ClipState state, int bits, boolean fixedMin, boolean asymmetric,
                                       INDArray out, Parallel parallel) {
         INDArray x = Tensors.asFloat32(input);
-        FloatBuffer in = Tensors.floats(x);
-        FloatBuffer o = Tensors.floats(Tensors.requireOutput(out, x, "the ULQ output"));
+        ByteBuffer in = Tensors.bytes(x);
+        ByteBuffer o = Tensors.bytes(Tensors.requireOutput(out, x, "the ULQ output"));
+        int n = (int) x.length();
         float[] clips = effectiveClips(state, fixedMin);
         ScaleOffset f = factors(clips, asymmetric, bits);
-        parallel.forRange(in.limit(), (from, to) -> {
-            int bad = FakeQuant.apply(in, o, from, to, f, in.limit(), bits);
+        parallel.forRange(n, (from, to) -> {
+            int bad = FakeQuant.apply(in, o, from, to, f, n, bits, true);
             if (bad >= 0) {
-                throw new KernelException("The activation to be quantized has invalid value " + in.get(bad) + " at flat index "
+                throw new KernelException("The activation to be quantized has invalid value " + in.getFloat(bad * Float.BYTES) + " at flat index "
                         + bad + " (AMCT: \"has invalid value inf or nan!\"); clean the data or skip this layer");
             }
         });
         return new Forward(out, f.scale(0), f.offset(0), clips[0], clips[1]);
-    }
-
-    /**
-     * One block of the backward, in two loops: the first (element-wise, vectorizable) writes dx = g inside the clip
-     * range and 0 outside, and the two clip-gradient terms (e + U)·g and (L − e)·g; the second sums the terms in
-     * double over four lanes ({@code lanes[0..3]}: clip_max, {@code lanes[4..7]}: clip_min). e is scaled by the
-     * reciprocal of 2^b − 1 instead of a division: it only enters these sums, whose reduction order already makes them
-     * differ from torch's by up to ~1e-7·Σ|term| (algorithms.md §2.3); dx is exact.
-     */
-    private static void gradientBlock(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi,
-                                      float lo, float clipMax, float clipMin, float s, float invLevels, double[] lanes) {
-        Lanes.best().ulqGradient(xs, gs, dx, ta, tb, len, hi, lo, clipMax, clipMin, s, invLevels);
-        double m0 = 0;
-        double m1 = 0;
-        double m2 = 0;
-        double m3 = 0;
-        double n0 = 0;
-        double n1 = 0;
-        double n2 = 0;
-        double n3 = 0;
-        int k = 0;
-        for (; k + 3 < len; k += 4) {
-            m0 += ta[k];
-            m1 += ta[k + 1];
-            m2 += ta[k + 2];
-            m3 += ta[k + 3];
-            n0 += tb[k];
-            n1 += tb[k + 1];
-            n2 += tb[k + 2];
-            n3 += tb[k + 3];
-        }
-        for (; k < len; k++) {
-            m0 += ta[k];
-            n0 += tb[k];
-        }
-        lanes[0] += m0;
-        lanes[1] += m1;
-        lanes[2] += m2;
-        lanes[3] += m3;
-        lanes[4] += n0;
-        lanes[5] += n1;
-        lanes[6] += n2;
-        lanes[7] += n3;
     }
 
     /** The backward on the effective clips of the forward ({@code fwd.clipMax()}, {@code fwd.clipMin()}). */
@@ -139,34 +97,20 @@ public final class UlqActivation {
         if (x.length() != g.length()) {
             throw new KernelException("grad_output has " + g.length() + " elements but the input has " + x.length());
         }
-        FloatBuffer in = Tensors.floats(x);
-        FloatBuffer go = Tensors.floats(g);
+        ByteBuffer in = Tensors.bytes(x);
+        ByteBuffer go = Tensors.bytes(g);
+        int n = (int) x.length();
         ScaleOffset f = ScaleOffset.calculate(new float[]{clipMax}, new float[]{clipMin}, asymmetric, bits);
         float s = f.scale(0);
         int off = f.offset(0);
         float hi = s * (float) (((1L << (bits - 1)) - 1) - off);
         float lo = s * (float) (-(1L << (bits - 1)) - off);
-        float levels = (float) ((1L << bits) - 1);
+        float invLevels = 1f / (float) ((1L << bits) - 1);
         INDArray gradIn = Tensors.requireOutput(gradInput, x, "the ULQ input gradient");
-        FloatBuffer gi = Tensors.floats(gradIn);
-        double[] sums = parallel.reduceRanges(in.limit(), 2, (from, to, acc) -> {
-            int size = Math.min(FakeQuant.BLOCK, Math.max(4, to - from));
-            float[] xs = new float[size];
-            float[] gs = new float[size];
-            float[] dx = new float[size];
-            float[] ta = new float[size];
-            float[] tb = new float[size];
-            double[] lanes = new double[8];
-            for (int i = from; i < to; i += size) {
-                int len = Math.min(size, to - i);
-                in.get(i, xs, 0, len);
-                go.get(i, gs, 0, len);
-                gradientBlock(xs, gs, dx, ta, tb, len, hi, lo, clipMax, clipMin, s, 1f / levels, lanes);
-                gi.put(i, dx, 0, len);
-            }
-            acc[0] += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-            acc[1] += (lanes[4] + lanes[5]) + (lanes[6] + lanes[7]);
-        });
+        ByteBuffer gi = Tensors.bytes(gradIn);
+        Lanes lanes = Lanes.best();
+        double[] sums = parallel.reduceRanges(n, 2, (from, to, acc) ->
+                lanes.ulqGradient(in, go, gi, from, to - from, hi, lo, clipMax, clipMin, s, invLevels, acc));
         return new Gradients(gradIn, (float) sums[0], (float) sums[1]);
     }
 }

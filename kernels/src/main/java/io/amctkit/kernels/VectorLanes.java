@@ -1,6 +1,9 @@
 package io.amctkit.kernels;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -9,15 +12,25 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * {@link Lanes} on the JDK's Vector API: max/min in four independent accumulators, the sum of squares in sixteen float
- * lanes (one 512-bit or two 256-bit vectors). Loaded only when {@code jdk.incubator.vector} is resolved.
+ * {@link Lanes} on the JDK's Vector API, loading and storing ND4J's direct buffers in place (no heap staging). The
+ * element-wise loops use the widest float vectors of the CPU (256 or 512 bits); the loops whose sums must equal the
+ * scalar ones use 256-bit float vectors, which give the sixteen lanes {@link Lanes} fixes as two vectors and widen to
+ * double in two halves. Clamps are compare-and-blend, which equals {@code Math.max/min} here (the bounds are ordered,
+ * finite and never −0) and costs two instructions instead of {@code max}'s NaN-safe sequence. Loaded only when
+ * {@code jdk.incubator.vector} is resolved.
  */
 final class VectorLanes implements Lanes {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED.length() >= 16
             ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> INTS = SPECIES.withLanes(int.class);
     private static final int L = SPECIES.length();
+    private static final int BYTES = L * Float.BYTES;
+    /** Eight float lanes and their two four-lane double halves: the order-fixed sums. */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final int EXPONENT = 0x7f800000;
 
     /** Refuses (and so leaves the scalar loops in charge) where float vectors are narrower than 256 bits. */
     VectorLanes() {
@@ -26,23 +39,22 @@ final class VectorLanes implements Lanes {
         }
     }
 
+    private static FloatVector load(VectorSpecies<Float> species, ByteBuffer buf, long floatIndex) {
+        return FloatVector.fromByteBuffer(species, buf, (int) (floatIndex * Float.BYTES), NATIVE);
+    }
+
     @Override
-    public void loadMaxMin(ByteBuffer src, int from, float[] dst, int len, float[] maxMin) {
+    public void maxMin(ByteBuffer src, int from, int len, float[] maxMin) {
         FloatVector h0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         FloatVector l0 = FloatVector.broadcast(SPECIES, Float.POSITIVE_INFINITY);
         FloatVector h1 = h0, h2 = h0, h3 = h0, l1 = l0, l2 = l0, l3 = l0;
-        long base = (long) from * Float.BYTES;
         int k = 0;
-        for (; k + 4 * L <= len; k += 4 * L) {
-            int b = (int) (base + (long) k * Float.BYTES);
+        int b = from * Float.BYTES;
+        for (; k + 4 * L <= len; k += 4 * L, b += 4 * BYTES) {
             FloatVector v0 = FloatVector.fromByteBuffer(SPECIES, src, b, NATIVE);
-            FloatVector v1 = FloatVector.fromByteBuffer(SPECIES, src, b + L * Float.BYTES, NATIVE);
-            FloatVector v2 = FloatVector.fromByteBuffer(SPECIES, src, b + 2 * L * Float.BYTES, NATIVE);
-            FloatVector v3 = FloatVector.fromByteBuffer(SPECIES, src, b + 3 * L * Float.BYTES, NATIVE);
-            v0.intoArray(dst, k);
-            v1.intoArray(dst, k + L);
-            v2.intoArray(dst, k + 2 * L);
-            v3.intoArray(dst, k + 3 * L);
+            FloatVector v1 = FloatVector.fromByteBuffer(SPECIES, src, b + BYTES, NATIVE);
+            FloatVector v2 = FloatVector.fromByteBuffer(SPECIES, src, b + 2 * BYTES, NATIVE);
+            FloatVector v3 = FloatVector.fromByteBuffer(SPECIES, src, b + 3 * BYTES, NATIVE);
             h0 = h0.max(v0);
             h1 = h1.max(v1);
             h2 = h2.max(v2);
@@ -55,8 +67,7 @@ final class VectorLanes implements Lanes {
         float hi = h0.max(h1).max(h2.max(h3)).reduceLanes(VectorOperators.MAX);
         float lo = l0.min(l1).min(l2.min(l3)).reduceLanes(VectorOperators.MIN);
         for (; k < len; k++) {
-            float x = src.getFloat((int) (base + (long) k * Float.BYTES));
-            dst[k] = x;
+            float x = src.getFloat((from + k) * Float.BYTES);
             hi = Math.max(hi, x);
             lo = Math.min(lo, x);
         }
@@ -65,81 +76,26 @@ final class VectorLanes implements Lanes {
     }
 
     @Override
-    public void maxMin(float[] buf, int len, float[] maxMin) {
-        FloatVector h0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-        FloatVector l0 = FloatVector.broadcast(SPECIES, Float.POSITIVE_INFINITY);
-        FloatVector h1 = h0, h2 = h0, h3 = h0, l1 = l0, l2 = l0, l3 = l0;
-        int k = 0;
-        for (; k + 4 * L <= len; k += 4 * L) {
-            FloatVector v0 = FloatVector.fromArray(SPECIES, buf, k);
-            FloatVector v1 = FloatVector.fromArray(SPECIES, buf, k + L);
-            FloatVector v2 = FloatVector.fromArray(SPECIES, buf, k + 2 * L);
-            FloatVector v3 = FloatVector.fromArray(SPECIES, buf, k + 3 * L);
-            h0 = h0.max(v0);
-            h1 = h1.max(v1);
-            h2 = h2.max(v2);
-            h3 = h3.max(v3);
-            l0 = l0.min(v0);
-            l1 = l1.min(v1);
-            l2 = l2.min(v2);
-            l3 = l3.min(v3);
-        }
-        float hi = h0.max(h1).max(h2.max(h3)).reduceLanes(VectorOperators.MAX);
-        float lo = l0.min(l1).min(l2.min(l3)).reduceLanes(VectorOperators.MIN);
-        for (; k < len; k++) {
-            hi = Math.max(hi, buf[k]);
-            lo = Math.min(lo, buf[k]);
-        }
-        maxMin[0] = hi;
-        maxMin[1] = lo;
-    }
-
-    @Override
-    public double sumOfSquares(float[] buf, int len) {
+    public double sumOfSquares(ByteBuffer src, int from, int len) {
         float[] lanes = new float[16];
-        int k = 0;
-        if (L == 16) {
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (; k + 15 < len; k += 16) {
-                FloatVector v = FloatVector.fromArray(SPECIES, buf, k);
-                acc = acc.add(v.mul(v));
-            }
-            acc.intoArray(lanes, 0);
-        } else {
-            FloatVector lower = FloatVector.zero(SPECIES);
-            FloatVector upper = FloatVector.zero(SPECIES);
-            for (; k + 15 < len; k += 16) {
-                FloatVector a = FloatVector.fromArray(SPECIES, buf, k);
-                FloatVector b = FloatVector.fromArray(SPECIES, buf, k + 8);
+        double total = 0;
+        for (int i = 0; i < len; i += BLOCK) {
+            int n = Math.min(BLOCK, len - i);
+            int base = from + i;
+            FloatVector lower = FloatVector.zero(F8);
+            FloatVector upper = FloatVector.zero(F8);
+            int k = 0;
+            for (; k + 15 < n; k += 16) {
+                FloatVector a = load(F8, src, base + k);
+                FloatVector b = load(F8, src, base + k + 8);
                 lower = lower.add(a.mul(a));
                 upper = upper.add(b.mul(b));
             }
             lower.intoArray(lanes, 0);
             upper.intoArray(lanes, 8);
-        }
-        return ScalarLanes.combine(ScalarLanes.tail(buf, k, len), lanes);
-    }
-
-    @Override
-    public double sumOfSquares(ByteBuffer src, int from, int len, int block, float[] scratch) {
-        if (L != 16) {
-            return ScalarLanes.INSTANCE.sumOfSquares(src, from, len, block, scratch);
-        }
-        float[] lanes = new float[16];
-        double total = 0;
-        for (int i = 0; i < len; i += block) {
-            int n = Math.min(block, len - i);
-            int base = (from + i) * Float.BYTES;
-            FloatVector acc = FloatVector.zero(SPECIES);
-            int k = 0;
-            for (; k + 15 < n; k += 16) {
-                FloatVector v = FloatVector.fromByteBuffer(SPECIES, src, base + k * Float.BYTES, NATIVE);
-                acc = acc.add(v.mul(v));
-            }
-            acc.intoArray(lanes, 0);
             double tail = 0;
             for (; k < n; k++) {
-                float x = src.getFloat(base + k * Float.BYTES);
+                float x = src.getFloat((base + k) * Float.BYTES);
                 tail += (double) x * x;
             }
             total += ScalarLanes.combine(tail, lanes);
@@ -148,21 +104,60 @@ final class VectorLanes implements Lanes {
     }
 
     @Override
-    public void fakeQuantInto(float[] src, int len, float s, float o, float qmin, float qmax, ByteBuffer dst, int to) {
+    public int fakeQuant(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin, float qmax,
+                         boolean checkFinite) {
         FloatVector vs = FloatVector.broadcast(SPECIES, s);
         FloatVector vo = FloatVector.broadcast(SPECIES, o);
         FloatVector lo = FloatVector.broadcast(SPECIES, qmin);
         FloatVector hi = FloatVector.broadcast(SPECIES, qmax);
         FloatVector rounder = FloatVector.broadcast(SPECIES, Fp32.ROUNDER);
-        long base = (long) to * Float.BYTES;
+        IntVector exponent = IntVector.broadcast(INTS, EXPONENT);
+        IntVector largest = IntVector.zero(INTS);
         int k = 0;
-        for (; k + L <= len; k += L) {
-            FloatVector t = FloatVector.fromArray(SPECIES, src, k).div(vs).add(vo).max(lo).min(hi);
-            t.add(rounder).sub(rounder).sub(vo).mul(vs).intoByteBuffer(dst, (int) (base + (long) k * Float.BYTES), NATIVE);
+        int b = from * Float.BYTES;
+        for (; k + L <= len; k += L, b += BYTES) {
+            FloatVector v = FloatVector.fromByteBuffer(SPECIES, src, b, NATIVE);
+            largest = largest.max(v.reinterpretAsInts().and(exponent));   // all-ones exponent: NaN or ±Infinity
+            FloatVector t = v.div(vs).add(vo);
+            t = t.blend(lo, t.lt(lo));
+            t = t.blend(hi, t.compare(VectorOperators.GT, hi));
+            t.add(rounder).sub(rounder).sub(vo).mul(vs).intoByteBuffer(dst, b, NATIVE);
         }
-        for (; k < len; k++) {
-            float t = Math.min(Math.max(src[k] / s + o, qmin), qmax);
-            dst.putFloat((int) (base + (long) k * Float.BYTES), (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - o) * s);
+        boolean finite = largest.reduceLanes(VectorOperators.MAX) != EXPONENT;
+        for (; k < len; k++, b += Float.BYTES) {
+            float x = src.getFloat(b);
+            finite &= Float.isFinite(x);
+            float t = Math.min(Math.max(x / s + o, qmin), qmax);
+            dst.putFloat(b, (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - o) * s);
+        }
+        if (checkFinite && !finite) {
+            for (int i = 0; i < len; i++) {
+                if (!Float.isFinite(src.getFloat((from + i) * Float.BYTES))) {
+                    return from + i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void deployLevels(ByteBuffer src, ByteBuffer dst, int from, int len, float inv, float o, float qmin, float qmax) {
+        FloatVector vi = FloatVector.broadcast(SPECIES, inv);
+        FloatVector vo = FloatVector.broadcast(SPECIES, o);
+        FloatVector lo = FloatVector.broadcast(SPECIES, qmin);
+        FloatVector hi = FloatVector.broadcast(SPECIES, qmax);
+        FloatVector rounder = FloatVector.broadcast(SPECIES, Fp32.ROUNDER);
+        int k = 0;
+        int b = from * Float.BYTES;
+        for (; k + L <= len; k += L, b += BYTES) {
+            FloatVector t = FloatVector.fromByteBuffer(SPECIES, src, b, NATIVE).mul(vi).add(vo);
+            t = t.blend(lo, t.lt(lo));
+            t = t.blend(hi, t.compare(VectorOperators.GT, hi));
+            t.add(rounder).sub(rounder).intoByteBuffer(dst, b, NATIVE);
+        }
+        for (; k < len; k++, b += Float.BYTES) {
+            float t = Math.min(Math.max(src.getFloat(b) * inv + o, qmin), qmax);
+            dst.putFloat(b, (t + Fp32.ROUNDER) - Fp32.ROUNDER);
         }
     }
 
@@ -180,54 +175,183 @@ final class VectorLanes implements Lanes {
     }
 
     @Override
-    public void twoOfFour(float[] w, float[] keep, int len, long at) {
+    public void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector zero = FloatVector.zero(SPECIES);
         FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+        float[] group = new float[L];
+        float[] mask = new float[L];
         int k = 0;
-        for (; k + L <= len; k += L) {
-            FloatVector a = FloatVector.fromArray(SPECIES, w, k).abs();
+        int b = from * Float.BYTES;
+        for (; k + L <= len; k += L, b += BYTES) {
+            FloatVector v = FloatVector.fromByteBuffer(SPECIES, w, b, NATIVE);
+            FloatVector a = v.abs();
             FloatVector b1 = a.rearrange(NEXT1);
             FloatVector b2 = a.rearrange(NEXT2);
             FloatVector b3 = a.rearrange(NEXT3);
             // NaN compares unequal to itself; equal neighbours are ties: both go the scalar way (torch's tie order)
             if (a.compare(VectorOperators.NE, a).or(a.eq(b1)).or(a.eq(b2)).anyTrue()) {
-                ScalarLanes.twoOfFour(w, keep, k, k + L, at);
+                v.intoArray(group, 0);
+                ScalarLanes.twoOfFour(group, mask, 0, L, from + k);
+                FloatVector.fromArray(SPECIES, mask, 0).intoByteBuffer(keep, b, NATIVE);
                 continue;
             }
             FloatVector rank = zero.blend(one, b1.lt(a)).add(zero.blend(one, b2.lt(a))).add(zero.blend(one, b3.lt(a)));
-            zero.blend(one, rank.compare(VectorOperators.GE, two)).intoArray(keep, k);
+            zero.blend(one, rank.compare(VectorOperators.GE, two)).intoByteBuffer(keep, b, NATIVE);
         }
-        ScalarLanes.twoOfFour(w, keep, k, len, at);
+        if (k < len) {
+            ScalarLanes.INSTANCE.twoOfFour(w, keep, from + k, len - k);
+        }
     }
 
     @Override
-    public void ulqGradient(float[] xs, float[] gs, float[] dx, float[] ta, float[] tb, int len, float hi, float lo,
-                            float clipMax, float clipMin, float s, float invLevels) {
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector zero = FloatVector.zero(SPECIES);
-        FloatVector vHi = FloatVector.broadcast(SPECIES, hi);
-        FloatVector vLo = FloatVector.broadcast(SPECIES, lo);
-        FloatVector vMax = FloatVector.broadcast(SPECIES, clipMax);
-        FloatVector vMin = FloatVector.broadcast(SPECIES, clipMin);
-        FloatVector vs = FloatVector.broadcast(SPECIES, s);
-        FloatVector inv = FloatVector.broadcast(SPECIES, invLevels);
-        FloatVector rounder = FloatVector.broadcast(SPECIES, Fp32.ROUNDER);
+    public void ulqGradient(ByteBuffer x, ByteBuffer g, ByteBuffer dx, int from, int len, float hi, float lo, float clipMax,
+                            float clipMin, float s, float invLevels, double[] sums) {
+        FloatVector one = FloatVector.broadcast(F8, 1f);
+        FloatVector zero = FloatVector.zero(F8);
+        FloatVector vHi = FloatVector.broadcast(F8, hi);
+        FloatVector vLo = FloatVector.broadcast(F8, lo);
+        FloatVector vMax = FloatVector.broadcast(F8, clipMax);
+        FloatVector vMin = FloatVector.broadcast(F8, clipMin);
+        FloatVector vs = FloatVector.broadcast(F8, s);
+        FloatVector inv = FloatVector.broadcast(F8, invLevels);
+        FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
+        DoubleVector a0 = DoubleVector.zero(D4), a1 = a0, b0 = a0, b1 = a0;
         int k = 0;
-        for (; k + L <= len; k += L) {
-            FloatVector v = FloatVector.fromArray(SPECIES, xs, k);
-            FloatVector g = FloatVector.fromArray(SPECIES, gs, k);
-            var above = v.compare(VectorOperators.GT, vHi);
-            var below = v.compare(VectorOperators.LT, vLo);
+        int at = from * Float.BYTES;
+        for (; k + 16 <= len; k += 16, at += 64) {
+            FloatVector v = FloatVector.fromByteBuffer(F8, x, at, NATIVE);
+            FloatVector gv = FloatVector.fromByteBuffer(F8, g, at, NATIVE);
+            VectorMask<Float> above = v.compare(VectorOperators.GT, vHi);
+            VectorMask<Float> below = v.compare(VectorOperators.LT, vLo);
             FloatVector u = zero.blend(one, above);
             FloatVector l = zero.blend(one, below);
             FloatVector t = v.blend(vMin, below).blend(vMax, above).div(vs);
             FloatVector e = t.add(rounder).sub(rounder).sub(t).mul(inv);
-            g.mul(one.sub(u.add(l))).add(zero).intoArray(dx, k);
-            e.add(u).mul(g).intoArray(ta, k);
-            l.sub(e).mul(g).intoArray(tb, k);
+            gv.mul(one.sub(u.add(l))).add(zero).intoByteBuffer(dx, at, NATIVE);
+            FloatVector ta = e.add(u).mul(gv);
+            FloatVector tb = l.sub(e).mul(gv);
+            v = FloatVector.fromByteBuffer(F8, x, at + 32, NATIVE);
+            gv = FloatVector.fromByteBuffer(F8, g, at + 32, NATIVE);
+            above = v.compare(VectorOperators.GT, vHi);
+            below = v.compare(VectorOperators.LT, vLo);
+            u = zero.blend(one, above);
+            l = zero.blend(one, below);
+            t = v.blend(vMin, below).blend(vMax, above).div(vs);
+            e = t.add(rounder).sub(rounder).sub(t).mul(inv);
+            gv.mul(one.sub(u.add(l))).add(zero).intoByteBuffer(dx, at + 32, NATIVE);
+            ta = ta.add(e.add(u).mul(gv));   // elements j and j + 8 in float, then widened (Lanes.sumTerms)
+            tb = tb.add(l.sub(e).mul(gv));
+            a0 = a0.add(ta.convertShape(VectorOperators.F2D, D4, 0));
+            a1 = a1.add(ta.convertShape(VectorOperators.F2D, D4, 1));
+            b0 = b0.add(tb.convertShape(VectorOperators.F2D, D4, 0));
+            b1 = b1.add(tb.convertShape(VectorOperators.F2D, D4, 1));
         }
-        ScalarLanes.ulqGradient(xs, gs, dx, ta, tb, k, len, hi, lo, clipMax, clipMin, s, invLevels);
+        double[] tail = new double[2];
+        if (k < len) {
+            ScalarLanes.INSTANCE.ulqGradient(x, g, dx, from + k, len - k, hi, lo, clipMax, clipMin, s, invLevels, tail);
+        }
+        sums[0] += Lanes.sumTerms(lanes(a0, a1), tail[0]);
+        sums[1] += Lanes.sumTerms(lanes(b0, b1), tail[1]);
+    }
+
+    @Override
+    public double scaleGradient(ByteBuffer w, ByteBuffer g, int from, int len, float s, float h, float r) {
+        FloatVector vs = FloatVector.broadcast(F8, s);
+        FloatVector vr = FloatVector.broadcast(F8, r);
+        FloatVector upper = FloatVector.broadcast(F8, s * (h - 1));
+        FloatVector lower = FloatVector.broadcast(F8, -s * h);
+        FloatVector top = FloatVector.broadcast(F8, h - 1);
+        FloatVector bottom = FloatVector.broadcast(F8, -h);
+        FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
+        DoubleVector a0 = DoubleVector.zero(D4), a1 = a0;
+        int k = 0;
+        int at = from * Float.BYTES;
+        for (; k + 16 <= len; k += 16, at += 64) {
+            FloatVector term = scaleTerm(w, g, at, vs, vr, upper, lower, top, bottom, rounder)
+                    .add(scaleTerm(w, g, at + 32, vs, vr, upper, lower, top, bottom, rounder));
+            a0 = a0.add(term.convertShape(VectorOperators.F2D, D4, 0));
+            a1 = a1.add(term.convertShape(VectorOperators.F2D, D4, 1));
+        }
+        double tail = k < len ? ScalarLanes.INSTANCE.scaleGradient(w, g, from + k, len - k, s, h, r) : 0;
+        return Lanes.sumTerms(lanes(a0, a1), tail);
+    }
+
+    /** (t·r)·g of eight weights at byte {@code at}: t the level's rounding residue, or the saturated level. */
+    private static FloatVector scaleTerm(ByteBuffer w, ByteBuffer g, int at, FloatVector vs, FloatVector vr, FloatVector upper,
+                                         FloatVector lower, FloatVector top, FloatVector bottom, FloatVector rounder) {
+        FloatVector v = FloatVector.fromByteBuffer(F8, w, at, NATIVE);
+        FloatVector x = v.div(vs);
+        FloatVector t = x.add(rounder).sub(rounder).sub(x)
+                .blend(bottom, v.lt(lower))
+                .blend(top, v.compare(VectorOperators.GT, upper));
+        return t.mul(vr).mul(FloatVector.fromByteBuffer(F8, g, at, NATIVE));
+    }
+
+    /** Eight double lanes from two four-lane vectors, in lane order. */
+    private static double[] lanes(DoubleVector low, DoubleVector high) {
+        double[] out = new double[8];
+        low.intoArray(out, 0);
+        high.intoArray(out, 4);
+        return out;
+    }
+
+    /**
+     * Sixteen candidates per pass over the data (two eight-lane groups, their squared errors widened to four double
+     * accumulators), each candidate's sum in element order. Elements inside every clip of the pass skip the clamp.
+     */
+    @Override
+    public void squaredErrors(float[] d, float[] hi, float[] lo, float[] scale, double[] sums) {
+        int m = hi.length;
+        float[] h = new float[16];
+        float[] l = new float[16];
+        float[] s = new float[16];
+        double[] out = new double[16];
+        for (int c = 0; c < m; c += 16) {
+            int count = Math.min(16, m - c);
+            java.util.Arrays.fill(h, 0f);
+            java.util.Arrays.fill(l, 0f);
+            java.util.Arrays.fill(s, 1f);
+            System.arraycopy(hi, c, h, 0, count);
+            System.arraycopy(lo, c, l, 0, count);
+            System.arraycopy(scale, c, s, 0, count);
+            float minHi = Float.POSITIVE_INFINITY;   // [maxLo, minHi] lies inside every clip of the pass
+            float maxLo = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < count; j++) {
+                minHi = Math.min(minHi, h[j]);
+                maxLo = Math.max(maxLo, l[j]);
+            }
+            FloatVector h0 = FloatVector.fromArray(F8, h, 0);
+            FloatVector h1 = FloatVector.fromArray(F8, h, 8);
+            FloatVector l0 = FloatVector.fromArray(F8, l, 0);
+            FloatVector l1 = FloatVector.fromArray(F8, l, 8);
+            FloatVector s0 = FloatVector.fromArray(F8, s, 0);
+            FloatVector s1 = FloatVector.fromArray(F8, s, 8);
+            FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
+            DoubleVector a0 = DoubleVector.zero(D4), a1 = a0, a2 = a0, a3 = a0;
+            for (float value : d) {
+                FloatVector v = FloatVector.broadcast(F8, value);
+                FloatVector c0 = v;
+                FloatVector c1 = v;
+                if (!(value <= minHi && value >= maxLo)) {
+                    c0 = v.blend(l0, v.lt(l0)).blend(h0, v.compare(VectorOperators.GT, h0));
+                    c1 = v.blend(l1, v.lt(l1)).blend(h1, v.compare(VectorOperators.GT, h1));
+                }
+                FloatVector e0 = c0.div(s0).add(rounder).sub(rounder).mul(s0).sub(v);
+                FloatVector e1 = c1.div(s1).add(rounder).sub(rounder).mul(s1).sub(v);
+                e0 = e0.mul(e0);
+                e1 = e1.mul(e1);
+                a0 = a0.add(e0.convertShape(VectorOperators.F2D, D4, 0));
+                a1 = a1.add(e0.convertShape(VectorOperators.F2D, D4, 1));
+                a2 = a2.add(e1.convertShape(VectorOperators.F2D, D4, 0));
+                a3 = a3.add(e1.convertShape(VectorOperators.F2D, D4, 1));
+            }
+            a0.intoArray(out, 0);
+            a1.intoArray(out, 4);
+            a2.intoArray(out, 8);
+            a3.intoArray(out, 12);
+            System.arraycopy(out, 0, sums, c, count);
+        }
     }
 
     @Override

@@ -2,7 +2,7 @@ package io.amctkit.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
 
 /**
  * Weight ULQ ({@code ulq_retrain}, AMCT {@code UlqScaleRetrainFunction}): symmetric fake quantization with a learnable
@@ -27,9 +27,8 @@ public final class WeightUlq {
     /** ARQ's symmetric initial scale: per output channel or one for the tensor. */
     public static float[] initialScale(INDArray weight, WeightLayout layout, int bits, boolean channelWise, Parallel parallel) {
         INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
-        FloatBuffer in = Tensors.floats(w);
         int rows = channelWise ? (int) w.size(0) : 1;
-        float[][] mm = ChannelStats.maxMin(in, rows, in.limit() / rows, parallel);
+        float[][] mm = ChannelStats.maxMin(Tensors.bytes(w), rows, (int) (w.length() / rows), parallel);
         return ScaleOffset.calculate(mm[0], mm[1], false, bits).scale();
     }
 
@@ -44,16 +43,18 @@ public final class WeightUlq {
                                       INDArray out, Parallel parallel) {
         float[] s = scale == null ? initialScale(weight, layout, bits, channelWise, parallel) : scale.clone();
         INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
-        FloatBuffer in = Tensors.floats(w);
+        ByteBuffer in = Tensors.bytes(w);
+        int n = (int) w.length();
         int rows = s.length;
-        if (in.limit() % rows != 0) {
-            throw new KernelException("weight of " + in.limit() + " elements cannot be split into " + rows + " scale channels");
+        if (n % rows != 0) {
+            throw new KernelException("weight of " + n + " elements cannot be split into " + rows + " scale channels");
         }
         ScaleOffset f = new ScaleOffset(s, new int[rows]);
         Tensors.requireOutput(out, w, "the weight ULQ output");
         INDArray target = layout.transposed() ? Tensors.newFloat32(w.shape()) : out;
-        FloatBuffer o = Tensors.floats(target);
-        parallel.forRange(in.limit(), (from, to) -> FakeQuant.apply(in, o, from, to, f, in.limit() / rows, bits));
+        ByteBuffer o = Tensors.bytes(target);
+        // as torch computes it: NaN stays NaN, ±Infinity saturates (AMCT checks nothing here)
+        parallel.forRange(n, (from, to) -> FakeQuant.apply(in, o, from, to, f, n / rows, bits, false));
         if (layout.transposed()) {
             out.assign(layout.fromCoutFirst(target, weight.shape()));
         }
@@ -76,39 +77,26 @@ public final class WeightUlq {
                                      Parallel parallel) {
         INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
         INDArray g = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(gradOutput)));
-        FloatBuffer in = Tensors.floats(w);
-        FloatBuffer go = Tensors.floats(g);
+        ByteBuffer in = Tensors.bytes(w);
+        ByteBuffer go = Tensors.bytes(g);
         int rows = scale.length;
-        int row = in.limit() / rows;
+        int row = (int) (w.length() / rows);
         float h = (float) (1L << (bits - 1));
         int n = gradientN(w.shape(), rows > 1);
         float r = 1f / (float) Math.sqrt((float) ((long) n * (long) (h - 1)));
+        Lanes lanes = Lanes.best();
         float[] grad = new float[rows];
-        for (int c = 0; c < rows; c++) {
-            float s = scale[c];
-            float upperThr = s * (h - 1);
-            float lowerThr = -s * h;
-            int base = c * row;
-            double[] sum = parallel.reduceRanges(row, 1, (from, to, acc) -> {
-                double total = 0;
-                for (int i = base + from; i < base + to; i++) {
-                    float v = in.get(i);
-                    boolean upper = v > upperThr;
-                    boolean lower = v < lowerThr;
-                    float t;
-                    if (upper) {
-                        t = h - 1;
-                    } else if (lower) {
-                        t = -h;
-                    } else {
-                        float x = v / s;
-                        t = Fp32.rint(x) - x;
-                    }
-                    total += (t * r) * go.get(i);
+        if (rows == 1) {
+            double[] sum = parallel.reduceRanges(row, 1, (from, to, acc) ->
+                    acc[0] += lanes.scaleGradient(in, go, from, to - from, scale[0], h, r));
+            grad[0] = (float) sum[0];
+        } else {
+            // one channel per call, channels in parallel: the same sums whatever the thread count
+            parallel.forRows(rows, row, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    grad[c] = (float) lanes.scaleGradient(in, go, c * row, row, scale[c], h, r);
                 }
-                acc[0] += total;
             });
-            grad[c] = (float) sum[0];
         }
         return new Gradients(gradOutput, grad);
     }

@@ -13,7 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The SIMD loops give bit-identical results to the scalar loops, and the test JVM really runs them. */
+/**
+ * The SIMD loops give bit-identical results to the scalar loops and to the plain formulas, reading and writing direct
+ * buffers at an offset, and the test JVM really runs them.
+ */
 class LanesTest {
 
     private final Lanes simd = Lanes.best();
@@ -40,33 +43,52 @@ class LanesTest {
         assertTrue(simd.describe().startsWith("SIMD"), simd.describe());
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {0, 1, 15, 16, 17, 63, 64, 65, 1000, 1024, 4096, 4099})
-    void sumOfSquaresIsBitIdentical(int len) {
-        float[] x = random(len, 7 + len);
-        assertEquals(Double.doubleToRawLongBits(scalar.sumOfSquares(x, len)), Double.doubleToRawLongBits(simd.sumOfSquares(x, len)));
+    /** {@code x} in a fresh direct buffer (native order) after {@code pad} floats of garbage. */
+    private static ByteBuffer direct(float[] x, int pad) {
+        ByteBuffer bytes = ByteBuffer.allocateDirect((x.length + pad) * Float.BYTES).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < pad; i++) {
+            bytes.putFloat(i * Float.BYTES, 1e30f);
+        }
+        for (int i = 0; i < x.length; i++) {
+            bytes.putFloat((pad + i) * Float.BYTES, x[i]);
+        }
+        return bytes;
+    }
+
+    private static float[] read(ByteBuffer bytes, int from, int len) {
+        float[] out = new float[len];
+        bytes.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer().get(from, out, 0, len);
+        return out;
+    }
+
+    private static void assertBitsEqual(float[] expected, float[] got, String what) {
+        assertEquals(expected.length, got.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            int k = i;
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(got[i]),
+                    () -> what + " at " + k + ": " + expected[k] + " vs " + got[k]);
+        }
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 15, 16, 1000, 1024, 1025, 4099, 9 * 512})
+    @ValueSource(ints = {0, 1, 15, 16, 1000, 1024, 1025, 4099, 9 * 512})
     void blockedSumOfSquaresFromTheBufferIsBitIdenticalToStagedBlocks(int len) {
-        float[] x = random(len + 3, 11 + len);
-        ByteBuffer bytes = ByteBuffer.allocateDirect((len + 3) * Float.BYTES).order(ByteOrder.nativeOrder());
-        bytes.asFloatBuffer().put(x);
+        float[] x = random(len, 11 + len);
+        ByteBuffer bytes = direct(x, 3);
         double staged = 0;
         for (int i = 0; i < len; i += 1024) {
             int n = Math.min(1024, len - i);
-            staged += scalar.sumOfSquares(java.util.Arrays.copyOfRange(x, 3 + i, 3 + i + n), n);
+            staged += ScalarLanes.sumOfSquares(java.util.Arrays.copyOfRange(x, i, i + n), n);
         }
         for (Lanes lanes : new Lanes[]{scalar, simd}) {
-            double direct = lanes.sumOfSquares(bytes, 3, len, 1024, new float[1024]);
-            assertEquals(Double.doubleToRawLongBits(staged), Double.doubleToRawLongBits(direct), lanes.describe());
+            assertEquals(Double.doubleToRawLongBits(staged), Double.doubleToRawLongBits(lanes.sumOfSquares(bytes, 3, len)),
+                    lanes.describe());
         }
     }
 
     @ParameterizedTest
     @ValueSource(ints = {1, 15, 16, 17, 1000, 4096, 4099})
-    void fakeQuantIntoTheBufferIsBitIdentical(int len) {
+    void fakeQuantInPlaceOfTheBufferIsBitIdentical(int len) {
         float[] x = random(len, 5 + len);
         for (int i = 0; i < len; i += 7) {
             x[i] = (i % 255 - 127 + 0.5f) * 0.03125f;   // exact halves of the scale: round half to even decides
@@ -75,19 +97,57 @@ class LanesTest {
             float[] expected = new float[len];
             FakeQuant.block(x, expected, len, q[2], q[3], q[0], q[1]);
             for (Lanes lanes : new Lanes[]{scalar, simd}) {
-                ByteBuffer out = ByteBuffer.allocateDirect((len + 2) * Float.BYTES).order(ByteOrder.nativeOrder());
-                lanes.fakeQuantInto(x.clone(), len, q[2], q[3], q[0], q[1], out, 2);
-                float[] got = new float[len];
-                out.asFloatBuffer().get(2, got, 0, len);
-                for (int i = 0; i < len; i++) {
-                    assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(got[i]), lanes.describe() + " at " + i);
-                }
+                ByteBuffer in = direct(x, 2);
+                ByteBuffer out = direct(new float[len], 2);
+                assertEquals(-1, lanes.fakeQuant(in, out, 2, len, q[2], q[3], q[0], q[1], true));
+                assertBitsEqual(expected, read(out, 2, len), lanes.describe());
+                assertEquals(1e30f, read(out, 0, 2)[1], "nothing written before the range");
             }
         }
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {4, 16, 20, 64, 1000, 1024})
+    @ValueSource(ints = {0, 5, 16, 1023, 1500, 4098})
+    void fakeQuantNamesTheFirstValueThatIsNotFinite(int at) {
+        float[] x = random(4099, at);
+        x[at] = at % 2 == 0 ? Float.NaN : Float.NEGATIVE_INFINITY;
+        x[4098] = Float.POSITIVE_INFINITY;
+        for (Lanes lanes : new Lanes[]{scalar, simd}) {
+            ByteBuffer out = direct(new float[4099], 1);
+            assertEquals(1 + at, lanes.fakeQuant(direct(x, 1), out, 1, 4099, 0.05f, 0, -128, 127, true), lanes.describe());
+            assertEquals(-1, lanes.fakeQuant(direct(x, 1), out, 1, 4099, 0.05f, 0, -128, 127, false), lanes.describe());
+            assertEquals(127 * 0.05f, read(out, 1, 4099)[4098], "+Infinity saturates");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 15, 16, 17, 1000, 4099})
+    void deployLevelsAreTheReferenceFormulaBitForBit(int len) {
+        float[] x = random(len, 9 + len);
+        float inv = DeployQuant.reciprocal(0.0235294f);
+        for (int i = 0; i < len; i += 5) {
+            x[i] = switch (i % 4) {
+                case 0 -> (i % 200 - 100 + 0.5f) / inv;   // near ties
+                case 1 -> -0f;
+                case 2 -> i % 3 == 0 ? Float.NaN : Float.NEGATIVE_INFINITY;
+                default -> -0.2f / inv;                    // rounds to −0 in the formula's rint: must be +0
+            };
+        }
+        for (int offset : new int[]{0, -3}) {
+            float[] expected = new float[len];
+            for (int i = 0; i < len; i++) {
+                expected[i] = Math.min(Math.max((float) Math.rint(x[i] * inv + offset), -128f), 127f) + 0f;
+            }
+            for (Lanes lanes : new Lanes[]{scalar, simd}) {
+                ByteBuffer out = direct(new float[len], 0);
+                lanes.deployLevels(direct(x, 0), out, 0, len, inv, offset, -128, 127);
+                assertBitsEqual(expected, read(out, 0, len), lanes.describe() + " offset " + offset);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4, 16, 20, 64, 1000, 1024, 4100})
     void twoOfFourIsIdenticalWithTiesZerosAndSignedZeros(int len) {
         float[] w = random(len, 3 + len);
         for (int i = 0; i < len; i += 9) {
@@ -98,11 +158,14 @@ class LanesTest {
         }
         float[] expected = new float[len];
         ScalarLanes.twoOfFour(w, expected, 0, len, 0);
-        float[] got = new float[len];
-        simd.twoOfFour(w, got, len, 0);
-        assertArrayEquals(expected, got);
-        for (int g = 0; g < len; g += 4) {
-            assertEquals(2f, got[g] + got[g + 1] + got[g + 2] + got[g + 3], "two kept per group at " + g);
+        for (Lanes lanes : new Lanes[]{scalar, simd}) {
+            ByteBuffer keep = direct(new float[len], 4);
+            lanes.twoOfFour(direct(w, 4), keep, 4, len);
+            float[] got = read(keep, 4, len);
+            assertArrayEquals(expected, got, lanes.describe());
+            for (int g = 0; g < len; g += 4) {
+                assertEquals(2f, got[g] + got[g + 1] + got[g + 2] + got[g + 3], "two kept per group at " + g);
+            }
         }
     }
 
@@ -112,52 +175,121 @@ class LanesTest {
         w[37] = Float.NaN;
         for (Lanes lanes : new Lanes[]{scalar, simd}) {
             KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
-                    () -> lanes.twoOfFour(w, new float[64], 64, 1000));
+                    () -> lanes.twoOfFour(direct(w, 1000), direct(new float[64], 1000), 1000, 64));
             assertTrue(e.getMessage().contains("flat indices 1036..1039"), e.getMessage());
         }
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 16, 17, 1000, 1024})
-    void ulqGradientIsBitIdentical(int len) {
+    @ValueSource(ints = {1, 16, 17, 1000, 1024, 5000})
+    void ulqGradientIsBitIdenticalAndSumsTheTerms(int len) {
         float[] x = random(len, 21 + len);
         float[] g = random(len, 22 + len);
         for (int i = 0; i < len; i += 11) {
-            x[i] = i % 3 == 0 ? Float.NaN : 0.5f * 0.0235294f;   // NaN and exact half steps
+            x[i] = i % 3 == 0 ? 5f : 0.5f * 0.0235294f;   // saturated and exact half steps
             g[i] = i % 2 == 0 ? -0f : g[i];
         }
-        float[][] scalarOut = new float[3][len];
-        float[][] simdOut = new float[3][len];
-        scalar.ulqGradient(x, g, scalarOut[0], scalarOut[1], scalarOut[2], len, 2.99f, -3.01f, 3f, -3f, 0.0235294f, 1f / 255);
-        simd.ulqGradient(x, g, simdOut[0], simdOut[1], simdOut[2], len, 2.99f, -3.01f, 3f, -3f, 0.0235294f, 1f / 255);
-        for (int a = 0; a < 3; a++) {
-            for (int i = 0; i < len; i++) {
-                assertEquals(Float.floatToRawIntBits(scalarOut[a][i]), Float.floatToRawIntBits(simdOut[a][i]), "output " + a + " at " + i);
+        float hi = 2.99f;
+        float lo = -3.01f;
+        float s = 0.0235294f;
+        float inv = 1f / 255;
+        float[][] dx = new float[2][];
+        double[][] sums = new double[2][2];
+        Lanes[] both = {scalar, simd};
+        for (int a = 0; a < 2; a++) {
+            ByteBuffer out = direct(new float[len], 2);
+            sums[a][0] = 0.25;   // the lanes add to what is there
+            both[a].ulqGradient(direct(x, 2), direct(g, 2), out, 2, len, hi, lo, 3f, -3f, s, inv, sums[a]);
+            dx[a] = read(out, 2, len);
+        }
+        assertBitsEqual(dx[0], dx[1], "dx");
+        assertEquals(Double.doubleToRawLongBits(sums[0][0]), Double.doubleToRawLongBits(sums[1][0]), "clip_max sum");
+        assertEquals(Double.doubleToRawLongBits(sums[0][1]), Double.doubleToRawLongBits(sums[1][1]), "clip_min sum");
+        double ta = 0.25;
+        double tb = 0;
+        double magnitude = 0;
+        for (int i = 0; i < len; i++) {
+            float u = x[i] > hi ? 1f : 0f;
+            float l = x[i] < lo ? 1f : 0f;
+            float t = (x[i] > hi ? 3f : (x[i] < lo ? -3f : x[i])) / s;
+            float e = ((float) Math.rint(t) - t) * inv;
+            assertEquals(u + l == 0 ? g[i] + 0f : 0f, dx[0][i], "dx at " + i);
+            ta += (e + u) * g[i];
+            tb += (l - e) * g[i];
+            magnitude += Math.abs((e + u) * g[i]) + Math.abs((l - e) * g[i]);
+        }
+        assertEquals(ta, sums[0][0], 1e-7 * magnitude);   // one float rounding per pair of terms
+        assertEquals(tb, sums[0][1], 1e-7 * magnitude);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 16, 17, 1000, 5000})
+    void scaleGradientIsBitIdenticalAndSumsTheTerms(int len) {
+        float[] w = random(len, 31 + len);
+        float[] g = random(len, 32 + len);
+        float s = 0.02f;
+        for (int i = 0; i < len; i += 7) {
+            w[i] = i % 2 == 0 ? 3f : -3f;   // beyond both saturation points
+        }
+        double simdSum = simd.scaleGradient(direct(w, 1), direct(g, 1), 1, len, s, 128f, 0.01f);
+        double scalarSum = scalar.scaleGradient(direct(w, 1), direct(g, 1), 1, len, s, 128f, 0.01f);
+        assertEquals(Double.doubleToRawLongBits(scalarSum), Double.doubleToRawLongBits(simdSum));
+        double plain = 0;
+        double magnitude = 0;
+        for (int i = 0; i < len; i++) {
+            float x = w[i] / s;
+            float t = w[i] > s * 127 ? 127f : (w[i] < -s * 128 ? -128f : (float) Math.rint(x) - x);
+            plain += (t * 0.01f) * g[i];
+            magnitude += Math.abs((t * 0.01f) * g[i]);
+        }
+        assertEquals(plain, scalarSum, 1e-7 * magnitude);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 5, 16, 17, 61})
+    void squaredErrorsOfEveryCandidateAreBitIdenticalToOnePassEach(int candidates) {
+        float[] d = random(3001, candidates);
+        float[] hi = new float[candidates];
+        float[] lo = new float[candidates];
+        float[] scale = new float[candidates];
+        for (int i = 0; i < candidates; i++) {
+            hi[i] = (0.7f + 0.01f * i) * 4f;
+            lo[i] = i % 3 == 0 ? -hi[i] : -1.5f;
+            scale[i] = (hi[i] - lo[i]) / 255f;
+        }
+        double[] expected = new double[candidates];
+        for (int i = 0; i < candidates; i++) {
+            double sum = 0;
+            for (float v : d) {
+                float clipped = v < lo[i] ? lo[i] : (v > hi[i] ? hi[i] : v);
+                float e = (float) Math.rint(clipped / scale[i]) * scale[i] - v;
+                sum += e * e;
+            }
+            expected[i] = sum;
+        }
+        for (Lanes lanes : new Lanes[]{scalar, simd}) {
+            double[] got = new double[candidates];
+            lanes.squaredErrors(d, hi, lo, scale, got);
+            for (int i = 0; i < candidates; i++) {
+                assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(got[i]),
+                        lanes.describe() + " candidate " + i);
             }
         }
     }
 
     @ParameterizedTest
     @ValueSource(ints = {1, 15, 64, 65, 1000, 4096, 4099})
-    void maxMinIsIdenticalAndLoadCopiesTheRow(int len) {
-        float[] x = random(len + 5, len);
-        ByteBuffer bytes = ByteBuffer.allocateDirect((len + 5) * Float.BYTES).order(ByteOrder.nativeOrder());
-        bytes.asFloatBuffer().put(x);
+    void maxMinOfTheBufferIsIdentical(int len) {
+        float[] x = random(len, len);
+        float hi = Float.NEGATIVE_INFINITY;
+        float lo = Float.POSITIVE_INFINITY;
+        for (float v : x) {
+            hi = Math.max(hi, v);
+            lo = Math.min(lo, v);
+        }
         for (Lanes lanes : new Lanes[]{scalar, simd}) {
-            float[] row = new float[len];
             float[] mm = new float[2];
-            lanes.loadMaxMin(bytes, 5, row, len, mm);
-            float[] expected = java.util.Arrays.copyOfRange(x, 5, len + 5);
-            assertArrayEquals(expected, row, lanes.describe());
-            float[] direct = new float[2];
-            lanes.maxMin(expected, len, direct);
-            assertArrayEquals(direct, mm);
-            float hi = Float.NEGATIVE_INFINITY;
-            float lo = Float.POSITIVE_INFINITY;
-            for (float v : expected) {
-                hi = Math.max(hi, v);
-                lo = Math.min(lo, v);
-            }
+            lanes.maxMin(direct(x, 5), 5, len, mm);
             assertArrayEquals(new float[]{hi, lo}, mm, lanes.describe());
         }
     }
@@ -170,11 +302,34 @@ class LanesTest {
         for (float[] x : cases) {
             float[] a = new float[2];
             float[] b = new float[2];
-            scalar.maxMin(x, x.length, a);
-            simd.maxMin(x, x.length, b);
+            scalar.maxMin(direct(x, 0), 0, x.length, a);
+            simd.maxMin(direct(x, 0), 0, x.length, b);
             assertEquals(Float.floatToRawIntBits(a[0]), Float.floatToRawIntBits(b[0]));
             assertEquals(Float.floatToRawIntBits(a[1]), Float.floatToRawIntBits(b[1]));
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 7, 256, 257, 1000})
+    void orderStatisticsAreTheSortedArraysEntries(int k) {
+        float[] d = random(1000, k);
+        for (int i = 0; i < d.length; i += 17) {
+            d[i] = d[(i * 7) % d.length];   // duplicates
+        }
+        for (int i = 3; i < d.length; i += 50) {
+            d[i] = i % 2 == 0 ? -0f : 0f;
+        }
+        float[] sorted = d.clone();
+        java.util.Arrays.sort(sorted);
+        assertEquals(Float.floatToRawIntBits(sorted[d.length - k]), Float.floatToRawIntBits(OrderStatistic.kthLargest(d, k)));
+        assertEquals(Float.floatToRawIntBits(sorted[k - 1]), Float.floatToRawIntBits(OrderStatistic.kthSmallest(d, k)));
+    }
+
+    @Test
+    void anOrderStatisticOutsideTheDataIsAClearError() {
+        KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                () -> OrderStatistic.kthLargest(new float[3], 4));
+        assertTrue(e.getMessage().contains("percentile"), e.getMessage());
     }
 
     /** {@code n} copies of {@code a} with {@code b} at index n − 3 (inside the vector loop or its tail). */

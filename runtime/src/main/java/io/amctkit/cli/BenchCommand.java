@@ -3,6 +3,7 @@ package io.amctkit.cli;
 import io.amctkit.kernels.Backend;
 import io.amctkit.kernels.Backends;
 import io.amctkit.kernels.Kernels;
+import io.amctkit.runtime.bench.CLoopAnchor;
 import io.amctkit.runtime.bench.KernelBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,6 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code amctkit bench kernels}: GB/s of each kernel on this machine. */
@@ -28,37 +31,88 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "kernels", mixinStandardHelpOptions = true,
             description = {"Each kernel on synthetic float32 data: median time and GB/s (bytes read + written per second).",
+                    "With --compare-c, also builds and runs the one-pass C fake-quant loop (../shared/bench/fq_limit.c,"
+                            + " gcc -O3 -march=native) first, on 64 M floats, and prints each kernel's share of it.",
                     "A quick check; docs/performance.md has the JMH figures and how they were measured."})
     static final class Kernels_ implements Callable<Integer> {
+
+        /** fq_limit.c's size: the comparison runs the kernels on as many elements unless told otherwise. */
+        static final int C_LOOP_ELEMENTS = 64 << 20;
 
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--elements", defaultValue = "16777216", paramLabel = "N", description = "tensor size (default 16 M)")
-        int elements;
+        @Option(names = "--elements", paramLabel = "N",
+                description = "tensor size (default 16 M; 64 M, the C loop's, with --compare-c)")
+        Integer elements;
 
-        @Option(names = "--threads", paramLabel = "T", description = "host threads (default: all cores)")
-        Integer threads;
+        @Option(names = "--threads", split = ",", paramLabel = "T",
+                description = "host threads, or a list to run in turn, e.g. 1,2 (default: all cores)")
+        List<Integer> threads;
 
         @Option(names = "--repeat", defaultValue = "5", paramLabel = "R", description = "timed runs per kernel (median)")
         int repeat;
 
+        @Option(names = "--compare-c", arity = "0..1", fallbackValue = "../shared/bench/fq_limit.c", paramLabel = "PATH",
+                description = "build and run the C loop at PATH (default ../shared/bench/fq_limit.c) in the same run and"
+                        + " print each kernel's GB/s as a share of the C loop's")
+        Path compareC;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            if (elements < 4096) {
+            int n = elements != null ? elements : compareC != null ? C_LOOP_ELEMENTS : 16 << 20;
+            if (n < 4096) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--elements must be at least 4096");
             }
-            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-            Backend backend = Backends.select();
-            out.printf("backend %s, %d threads, %d elements (float32)%n", backend.name(), t, elements);
-            out.printf("%-22s %-14s %10s %8s%n", "kernel", "shape", "median ms", "GB/s");
-            try (Kernels k = backend.kernels(t)) {
-                for (KernelBench.Timing timing : KernelBench.run(k, elements, repeat)) {
-                    out.printf("%-22s %-14s %10.2f %8.2f%n", timing.kernel(), timing.shape(), timing.medianSeconds() * 1e3,
-                            timing.gigabytesPerSecond());
-                    out.flush();
+            List<Integer> counts = threads == null || threads.isEmpty()
+                    ? List.of(Runtime.getRuntime().availableProcessors()) : threads;
+            for (int t : counts) {
+                if (t < 1) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1; got " + t);
                 }
+            }
+            Backend backend = Backends.select();
+            CLoopAnchor anchor = null;
+            try {
+                if (compareC != null) {
+                    out.printf("building %s with gcc %s%n", compareC, String.join(" ", CLoopAnchor.FLAGS));
+                    out.flush();
+                    anchor = CLoopAnchor.build(compareC);
+                }
+                for (int t : counts) {
+                    CLoopAnchor.Figures c = null;
+                    if (anchor != null) {
+                        c = anchor.run(t);
+                        out.printf("%nC one-pass fake quant, %d thread%s: %.2f GB/s (its plain copy %.2f GB/s), median of 9 runs%n",
+                                t, t == 1 ? "" : "s", c.fakeQuantGbps(), c.copyGbps());
+                    }
+                    out.printf("%sbackend %s, %d thread%s, %d elements (float32)%n", c == null && counts.size() > 1 ? "\n" : "",
+                            backend.name(), t, t == 1 ? "" : "s", n);
+                    out.printf("%-22s %-14s %10s %8s%s%n", "kernel", "shape", "median ms", "GB/s", c == null ? "" : "  of C loop");
+                    out.flush();
+                    try (Kernels k = backend.kernels(t)) {
+                        for (KernelBench.Timing timing : KernelBench.run(k, n, repeat)) {
+                            String share = c == null ? "" : timing.streaming()
+                                    ? String.format("  %9.0f %%", 100 * timing.gigabytesPerSecond() / c.fakeQuantGbps())
+                                    : "          -";
+                            out.printf("%-22s %-14s %10.2f %8.2f%s%n", timing.kernel(), timing.shape(), timing.medianSeconds() * 1e3,
+                                    timing.gigabytesPerSecond(), share);
+                            out.flush();
+                        }
+                    }
+                }
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                spec.commandLine().getErr().println("amctkit bench: " + e.getMessage());
+                return 1;
+            } finally {
+                if (anchor != null) {
+                    anchor.close();
+                }
+            }
+            if (anchor != null) {
+                out.printf("%nGB/s = bytes read + written per second; \"of C loop\" = that over the C loop's fake quant at the"
+                        + " same thread count (IFMR searches 61 candidates: not a streaming kernel).%n");
             }
             return ExitCode.OK;
         }

@@ -52,7 +52,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public Ifmr.Result ifmr(INDArray data, Ifmr.Params params) {
-        return Ifmr.run(data, params);
+        return Ifmr.run(data, params, parallel);
     }
 
     @Override

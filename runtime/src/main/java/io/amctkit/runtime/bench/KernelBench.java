@@ -21,10 +21,17 @@ import java.util.function.Supplier;
  */
 public final class KernelBench {
 
-    /** One kernel's timing: median seconds over the runs and the bytes it reads and writes. */
-    public record Timing(String kernel, String shape, long bytes, double medianSeconds) {
+    /**
+     * One kernel's timing: median seconds over the runs and the bytes it reads and writes; {@code streaming} when the
+     * kernel is one pass over memory (so comparable with a memory-bound loop), false for IFMR's search.
+     */
+    public record Timing(String kernel, String shape, long bytes, double medianSeconds, boolean streaming) {
         public double gigabytesPerSecond() {
             return bytes / medianSeconds / 1e9;
+        }
+
+        Timing searching() {
+            return new Timing(kernel, shape, bytes, medianSeconds, false);
         }
     }
 
@@ -52,6 +59,8 @@ public final class KernelBench {
         float[] scale = kernels.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, null, 8, true, y).scale();
         out.add(time("weight ulq forward", rows + "x" + cols, 8L * n, repeat,
                 () -> kernels.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, scale, 8, true, y)));
+        out.add(time("weight ulq backward", rows + "x" + cols, 8L * n, repeat,
+                () -> kernels.weightUlqBackward(x, WeightLayout.COUT_FIRST, g, scale, 8)));
         out.add(time("2:4 mask", rows + "x" + cols, 8L * n, repeat, () -> kernels.selectiveMaskInto(x, 1, y)));
         int filters = 512;
         INDArray w = x.reshape(filters, n / filters);
@@ -60,7 +69,7 @@ public final class KernelBench {
         int calib = Math.min(n, 1 << 20);
         INDArray a = random(3, calib);
         out.add(time("ifmr (61 candidates)", String.valueOf(calib), 4L * calib * 62, Math.min(repeat, 3),
-                () -> kernels.ifmr(a, Ifmr.Params.qatDefaults(8))));
+                () -> kernels.ifmr(a, Ifmr.Params.qatDefaults(8))).searching());
         return out;
     }
 
@@ -88,7 +97,7 @@ public final class KernelBench {
             seconds[i] = (System.nanoTime() - t0) / 1e9 / batch;
         }
         Arrays.sort(seconds);
-        return new Timing(kernel, shape, bytes, seconds[seconds.length / 2]);
+        return new Timing(kernel, shape, bytes, seconds[seconds.length / 2], true);
     }
 
     /** A float32 tensor of {@code shape} with standard-normal values from {@code seed} (benchmark data). */

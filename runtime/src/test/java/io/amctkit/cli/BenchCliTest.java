@@ -1,0 +1,49 @@
+package io.amctkit.cli;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code bench kernels --compare-c}: the C loop built and run in the same run, each kernel's share of it printed. */
+class BenchCliTest {
+
+    static Path cLoop() {
+        Path file = Path.of(System.getProperty("amctkit.reference", "../../shared/reference")).resolveSibling("bench")
+                .resolve("fq_limit.c");
+        assertTrue(Files.isRegularFile(file), "the C loop is missing at " + file.toAbsolutePath());
+        return file;
+    }
+
+    /** Builds fq_limit.c with gcc and runs it on 64 M floats (about 10 s), then the kernels at one thread. */
+    @Test
+    @Tag("slow")
+    void compareCPrintsEachStreamingKernelsShareOfTheCLoop() {
+        CliTest.Result r = CliTest.run("bench", "kernels", "--compare-c=" + cLoop(), "--elements", "65536", "--threads", "1",
+                "--repeat", "1");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        Matcher c = Pattern.compile("C one-pass fake quant, 1 thread: (\\d+\\.\\d\\d) GB/s").matcher(r.out());
+        assertTrue(c.find(), r.out());
+        assertTrue(Double.parseDouble(c.group(1)) > 0.1, r.out());
+        for (String kernel : List.of("arq per-channel", "ulq forward", "ulq backward", "weight ulq forward", "2:4 mask")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(kernel) && l.matches(".*\\d+\\.\\d\\d\\s+\\d+ %$")),
+                    kernel + "\n" + r.out());
+        }
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("ifmr") && l.endsWith(" -")), "IFMR has no share\n" + r.out());
+    }
+
+    @Test
+    void aMissingCLoopIsOneClearLine() {
+        CliTest.Result r = CliTest.run("bench", "kernels", "--compare-c=/nonexistent/fq_limit.c", "--elements", "4096");
+        assertEquals(1, r.exit(), r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("/nonexistent/fq_limit.c") && r.err().contains("--compare-c=PATH"), r.err());
+    }
+}
