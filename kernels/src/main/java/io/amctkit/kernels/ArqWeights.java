@@ -49,14 +49,19 @@ public final class ArqWeights {
                 float[] mm = new float[2];
                 float qmin = Fp32.qmin(bits);
                 float qmax = Fp32.qmax(bits);
+                lanes.maxMin(in, from * row, row, mm);
                 for (int c = from; c < to; c++) {
                     int base = c * row;
-                    lanes.maxMin(in, base, row, mm);
                     requireFinite(mm, in, base, base + row);
                     ScaleOffset rowFactors = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, withOffset, bits);
                     scale[c] = rowFactors.scale(0);
                     offset[c] = rowFactors.offset(0);
-                    lanes.fakeQuant(in, o, base, row, scale[c], offset[c], qmin, qmax, false);
+                    if (c + 1 < to) {
+                        // this row (in cache since its scan) is quantized while the next one is read for its max/min
+                        lanes.fakeQuantAndScan(in, o, base, row, scale[c], offset[c], qmin, qmax, base + row, mm);
+                    } else {
+                        lanes.fakeQuant(in, o, base, row, scale[c], offset[c], qmin, qmax, false);
+                    }
                 }
             });
             f = new ScaleOffset(scale, offset);

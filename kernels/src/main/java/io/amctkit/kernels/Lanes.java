@@ -24,7 +24,10 @@ interface Lanes {
         return ScalarLanes.INSTANCE;
     }
 
-    /** {max, min} of {@code len} floats from float index {@code from} of {@code src} into {@code maxMin}; NaN if any is NaN. */
+    /**
+     * {max, min} of {@code len} floats from float index {@code from} of {@code src} into {@code maxMin}, as
+     * {@code Math.max/min} order them (−0 below +0); both {@link Float#NaN} if any is NaN; {−∞, +∞} when empty.
+     */
     void maxMin(ByteBuffer src, int from, int len, float[] maxMin);
 
     /**
@@ -42,6 +45,14 @@ interface Lanes {
      */
     int fakeQuant(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin, float qmax,
                   boolean checkFinite);
+
+    /**
+     * {@link #fakeQuant} of row {@code [from, from + len)} without the finiteness check, and in the same pass the
+     * {@link #maxMin} of the row {@code [next, next + len)} into {@code nextMaxMin}: ARQ per channel streams through
+     * memory once, quantizing one row while it reads the next.
+     */
+    void fakeQuantAndScan(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin, float qmax,
+                          int next, float[] nextMaxMin);
 
     /**
      * The deploy model's levels ({@link DeployQuant}): x·inv + o clamped to [qmin, qmax] and rounded half to even

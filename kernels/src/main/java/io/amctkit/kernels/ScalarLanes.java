@@ -33,6 +33,10 @@ final class ScalarLanes implements Lanes {
                 lo = Math.min(lo, buf[k]);
             }
         }
+        if (hi != hi || lo != lo) {
+            hi = Float.NaN;   // any NaN: both NaN, the canonical one (as the SIMD loops give)
+            lo = Float.NaN;
+        }
         maxMin[0] = hi;
         maxMin[1] = lo;
     }
@@ -106,6 +110,13 @@ final class ScalarLanes implements Lanes {
             out.put(from + i, buf, 0, n);
         }
         return -1;
+    }
+
+    @Override
+    public void fakeQuantAndScan(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin, float qmax,
+                                 int next, float[] nextMaxMin) {
+        fakeQuant(src, dst, from, len, s, o, qmin, qmax, false);
+        maxMin(src, next, len, nextMaxMin);
     }
 
     @Override

@@ -43,36 +43,70 @@ final class VectorLanes implements Lanes {
         return FloatVector.fromByteBuffer(species, buf, (int) (floatIndex * Float.BYTES), NATIVE);
     }
 
+    /**
+     * max/min on order keys: a float's bits XOR-ed with 0x7fffffff when negative compare as ints in the float order
+     * (−0 below +0, NaN beyond ±∞ by its sign), so one integer max and min per vector replace the float max/min's
+     * NaN- and zero-safe sequences. A NaN key on either side makes both results NaN, as {@code Math.max/min} do.
+     */
     @Override
     public void maxMin(ByteBuffer src, int from, int len, float[] maxMin) {
-        FloatVector h0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-        FloatVector l0 = FloatVector.broadcast(SPECIES, Float.POSITIVE_INFINITY);
-        FloatVector h1 = h0, h2 = h0, h3 = h0, l1 = l0, l2 = l0, l3 = l0;
-        int k = 0;
-        int b = from * Float.BYTES;
-        for (; k + 4 * L <= len; k += 4 * L, b += 4 * BYTES) {
-            FloatVector v0 = FloatVector.fromByteBuffer(SPECIES, src, b, NATIVE);
-            FloatVector v1 = FloatVector.fromByteBuffer(SPECIES, src, b + BYTES, NATIVE);
-            FloatVector v2 = FloatVector.fromByteBuffer(SPECIES, src, b + 2 * BYTES, NATIVE);
-            FloatVector v3 = FloatVector.fromByteBuffer(SPECIES, src, b + 3 * BYTES, NATIVE);
+        int full = len / (4 * L) * (4 * L);
+        int[] keys = {Integer.MIN_VALUE, Integer.MAX_VALUE};
+        int[] block = new int[2];
+        for (int k = 0; k < full; k += STRIDE) {
+            maxMinBlock(src, from + k, Math.min(STRIDE, full - k), block);
+            keys[0] = Math.max(keys[0], block[0]);
+            keys[1] = Math.min(keys[1], block[1]);
+        }
+        finishMaxMin(src, from, full, len, keys, maxMin);
+    }
+
+    /** Adds the floats {@code [full, len)} after {@code from} to the order keys and writes {max, min} as Math.max/min give. */
+    private static void finishMaxMin(ByteBuffer src, int from, int full, int len, int[] keys, float[] maxMin) {
+        int hiKey = keys[0];
+        int loKey = keys[1];
+        for (int k = full; k < len; k++) {
+            int key = orderKey(Float.floatToRawIntBits(src.getFloat((from + k) * Float.BYTES)));
+            hiKey = Math.max(hiKey, key);
+            loKey = Math.min(loKey, key);
+        }
+        if (len == 0) {
+            maxMin[0] = Float.NEGATIVE_INFINITY;
+            maxMin[1] = Float.POSITIVE_INFINITY;
+        } else if (hiKey > orderKey(Float.floatToRawIntBits(Float.POSITIVE_INFINITY))
+                || loKey < orderKey(Float.floatToRawIntBits(Float.NEGATIVE_INFINITY))) {
+            maxMin[0] = Float.NaN;
+            maxMin[1] = Float.NaN;
+        } else {
+            maxMin[0] = Float.intBitsToFloat(orderKey(hiKey));
+            maxMin[1] = Float.intBitsToFloat(orderKey(loKey));
+        }
+    }
+
+    /** The order key of float bits (an involution: it also turns a key back into the bits). */
+    static int orderKey(int bits) {
+        return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
+    /** {max key, min key} of {@code len} (a multiple of 4·L) floats into {@code keys}. */
+    private static void maxMinBlock(ByteBuffer src, int from, int len, int[] keys) {
+        IntVector magnitude = IntVector.broadcast(INTS, 0x7fffffff);
+        IntVector h0 = IntVector.broadcast(INTS, Integer.MIN_VALUE);
+        IntVector l0 = IntVector.broadcast(INTS, Integer.MAX_VALUE);
+        IntVector h1 = h0, l1 = l0;
+        int end = (from + len) * Float.BYTES;
+        for (int b = from * Float.BYTES; b < end; b += 2 * BYTES) {
+            IntVector v0 = FloatVector.fromByteBuffer(SPECIES, src, b, NATIVE).reinterpretAsInts();
+            IntVector v1 = FloatVector.fromByteBuffer(SPECIES, src, b + BYTES, NATIVE).reinterpretAsInts();
+            v0 = v0.lanewise(VectorOperators.XOR, v0.lanewise(VectorOperators.ASHR, 31).and(magnitude));
+            v1 = v1.lanewise(VectorOperators.XOR, v1.lanewise(VectorOperators.ASHR, 31).and(magnitude));
             h0 = h0.max(v0);
-            h1 = h1.max(v1);
-            h2 = h2.max(v2);
-            h3 = h3.max(v3);
             l0 = l0.min(v0);
+            h1 = h1.max(v1);
             l1 = l1.min(v1);
-            l2 = l2.min(v2);
-            l3 = l3.min(v3);
         }
-        float hi = h0.max(h1).max(h2.max(h3)).reduceLanes(VectorOperators.MAX);
-        float lo = l0.min(l1).min(l2.min(l3)).reduceLanes(VectorOperators.MIN);
-        for (; k < len; k++) {
-            float x = src.getFloat((from + k) * Float.BYTES);
-            hi = Math.max(hi, x);
-            lo = Math.min(lo, x);
-        }
-        maxMin[0] = hi;
-        maxMin[1] = lo;
+        keys[0] = h0.max(h1).reduceLanes(VectorOperators.MAX);
+        keys[1] = l0.min(l1).reduceLanes(VectorOperators.MIN);
     }
 
     @Override
@@ -106,6 +140,46 @@ final class VectorLanes implements Lanes {
     @Override
     public int fakeQuant(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin, float qmax,
                          boolean checkFinite) {
+        int full = len / L * L;
+        boolean finite = true;
+        boolean plain = o == 0 && !checkFinite;   // x/s + 0 and q − 0 change nothing here (q is never −0): skip them
+        for (int k = 0; k < full; k += STRIDE) {
+            int n = Math.min(STRIDE, full - k);
+            if (plain) {
+                fakeQuantSymmetric(src, dst, from + k, n, s, qmin, qmax);
+            } else {
+                finite &= fakeQuantBlock(src, dst, from + k, n, s, o, qmin, qmax);
+            }
+        }
+        finite &= fakeQuantTail(src, dst, from + full, len - full, s, o, qmin, qmax);
+        return checkFinite && !finite ? firstNotFinite(src, from, len) : -1;
+    }
+
+    /** The scalar fake quantization of the last {@code len} (&lt; L) floats; false when one is NaN or ±Infinity. */
+    private static boolean fakeQuantTail(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin,
+                                         float qmax) {
+        boolean finite = true;
+        for (int k = 0, b = from * Float.BYTES; k < len; k++, b += Float.BYTES) {
+            float x = src.getFloat(b);
+            finite &= Float.isFinite(x);
+            float t = Math.min(Math.max(x / s + o, qmin), qmax);
+            dst.putFloat(b, (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - o) * s);
+        }
+        return finite;
+    }
+
+    private static int firstNotFinite(ByteBuffer src, int from, int len) {
+        for (int i = 0; i < len; i++) {
+            if (!Float.isFinite(src.getFloat((from + i) * Float.BYTES))) {
+                return from + i;
+            }
+        }
+        return -1;
+    }
+
+    /** Fake-quantizes {@code len} (a multiple of L) floats; false when one of them is NaN or ±Infinity. */
+    private static boolean fakeQuantBlock(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin,
+                                          float qmax) {
         FloatVector vs = FloatVector.broadcast(SPECIES, s);
         FloatVector vo = FloatVector.broadcast(SPECIES, o);
         FloatVector lo = FloatVector.broadcast(SPECIES, qmin);
@@ -113,9 +187,8 @@ final class VectorLanes implements Lanes {
         FloatVector rounder = FloatVector.broadcast(SPECIES, Fp32.ROUNDER);
         IntVector exponent = IntVector.broadcast(INTS, EXPONENT);
         IntVector largest = IntVector.zero(INTS);
-        int k = 0;
-        int b = from * Float.BYTES;
-        for (; k + L <= len; k += L, b += BYTES) {
+        int end = (from + len) * Float.BYTES;
+        for (int b = from * Float.BYTES; b < end; b += BYTES) {
             FloatVector v = FloatVector.fromByteBuffer(SPECIES, src, b, NATIVE);
             largest = largest.max(v.reinterpretAsInts().and(exponent));   // all-ones exponent: NaN or ±Infinity
             FloatVector t = v.div(vs).add(vo);
@@ -123,21 +196,73 @@ final class VectorLanes implements Lanes {
             t = t.blend(hi, t.compare(VectorOperators.GT, hi));
             t.add(rounder).sub(rounder).sub(vo).mul(vs).intoByteBuffer(dst, b, NATIVE);
         }
-        boolean finite = largest.reduceLanes(VectorOperators.MAX) != EXPONENT;
-        for (; k < len; k++, b += Float.BYTES) {
-            float x = src.getFloat(b);
-            finite &= Float.isFinite(x);
-            float t = Math.min(Math.max(x / s + o, qmin), qmax);
-            dst.putFloat(b, (((t + Fp32.ROUNDER) - Fp32.ROUNDER) - o) * s);
+        return largest.reduceLanes(VectorOperators.MAX) != EXPONENT;
+    }
+
+    /** {@link #fakeQuantBlock} with offset 0 and no finiteness check (ARQ and weight ULQ). */
+    private static void fakeQuantSymmetric(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float qmin, float qmax) {
+        FloatVector vs = FloatVector.broadcast(SPECIES, s);
+        FloatVector lo = FloatVector.broadcast(SPECIES, qmin);
+        FloatVector hi = FloatVector.broadcast(SPECIES, qmax);
+        FloatVector rounder = FloatVector.broadcast(SPECIES, Fp32.ROUNDER);
+        int end = (from + len) * Float.BYTES;
+        for (int b = from * Float.BYTES; b < end; b += BYTES) {
+            FloatVector t = FloatVector.fromByteBuffer(SPECIES, src, b, NATIVE).div(vs);
+            t = t.blend(lo, t.lt(lo));
+            t = t.blend(hi, t.compare(VectorOperators.GT, hi));
+            t.add(rounder).sub(rounder).mul(vs).intoByteBuffer(dst, b, NATIVE);
         }
-        if (checkFinite && !finite) {
-            for (int i = 0; i < len; i++) {
-                if (!Float.isFinite(src.getFloat((from + i) * Float.BYTES))) {
-                    return from + i;
-                }
+    }
+
+    /**
+     * One loop over two rows: fake-quantizes row {@code from} (already in cache from its scan) while reading row
+     * {@code next} from memory for its max/min, so the write of one row and the read of the next overlap as in a
+     * one-pass loop.
+     */
+    @Override
+    public void fakeQuantAndScan(ByteBuffer src, ByteBuffer dst, int from, int len, float s, float o, float qmin, float qmax,
+                                 int next, float[] nextMaxMin) {
+        int full = len / L * L;
+        int[] keys = {Integer.MIN_VALUE, Integer.MAX_VALUE};
+        for (int k = 0; k < full; k += STRIDE) {
+            fakeQuantAndScanBlock(src, dst, from + k, next + k, Math.min(STRIDE, full - k), s, o, qmin, qmax, keys);
+        }
+        fakeQuantTail(src, dst, from + full, len - full, s, o, qmin, qmax);
+        finishMaxMin(src, next, full, len, keys, nextMaxMin);
+    }
+
+    private static void fakeQuantAndScanBlock(ByteBuffer src, ByteBuffer dst, int from, int next, int len, float s, float o,
+                                              float qmin, float qmax, int[] keys) {
+        FloatVector vs = FloatVector.broadcast(SPECIES, s);
+        FloatVector vo = FloatVector.broadcast(SPECIES, o);
+        FloatVector lo = FloatVector.broadcast(SPECIES, qmin);
+        FloatVector hi = FloatVector.broadcast(SPECIES, qmax);
+        FloatVector rounder = FloatVector.broadcast(SPECIES, Fp32.ROUNDER);
+        IntVector magnitude = IntVector.broadcast(INTS, 0x7fffffff);
+        IntVector high = IntVector.broadcast(INTS, keys[0]);
+        IntVector low = IntVector.broadcast(INTS, keys[1]);
+        int shift = (next - from) * Float.BYTES;
+        int end = (from + len) * Float.BYTES;
+        boolean offset = o != 0;   // x/s + 0 and q − 0 change nothing here (q is never −0): skip them
+        for (int b = from * Float.BYTES; b < end; b += BYTES) {
+            IntVector key = FloatVector.fromByteBuffer(SPECIES, src, b + shift, NATIVE).reinterpretAsInts();
+            key = key.lanewise(VectorOperators.XOR, key.lanewise(VectorOperators.ASHR, 31).and(magnitude));
+            high = high.max(key);
+            low = low.min(key);
+            FloatVector t = FloatVector.fromByteBuffer(SPECIES, src, b, NATIVE).div(vs);
+            if (offset) {
+                t = t.add(vo);
             }
+            t = t.blend(lo, t.lt(lo));
+            t = t.blend(hi, t.compare(VectorOperators.GT, hi));
+            t = t.add(rounder).sub(rounder);
+            if (offset) {
+                t = t.sub(vo);
+            }
+            t.mul(vs).intoByteBuffer(dst, b, NATIVE);
         }
-        return -1;
+        keys[0] = high.reduceLanes(VectorOperators.MAX);
+        keys[1] = low.reduceLanes(VectorOperators.MIN);
     }
 
     @Override
@@ -176,14 +301,24 @@ final class VectorLanes implements Lanes {
 
     @Override
     public void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len) {
+        int full = len / L * L;
+        float[] group = new float[L];
+        float[] mask = new float[L];
+        for (int k = 0; k < full; k += STRIDE) {
+            twoOfFourBlock(w, keep, from + k, Math.min(STRIDE, full - k), group, mask);
+        }
+        if (full < len) {
+            ScalarLanes.INSTANCE.twoOfFour(w, keep, from + full, len - full);
+        }
+    }
+
+    /** The 2:4 mask of {@code len} (a multiple of L) floats; vectors with ties or NaN go through {@code group}, {@code mask}. */
+    private static void twoOfFourBlock(ByteBuffer w, ByteBuffer keep, int from, int len, float[] group, float[] mask) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector zero = FloatVector.zero(SPECIES);
         FloatVector two = FloatVector.broadcast(SPECIES, 2f);
-        float[] group = new float[L];
-        float[] mask = new float[L];
-        int k = 0;
-        int b = from * Float.BYTES;
-        for (; k + L <= len; k += L, b += BYTES) {
+        int end = (from + len) * Float.BYTES;
+        for (int b = from * Float.BYTES; b < end; b += BYTES) {
             FloatVector v = FloatVector.fromByteBuffer(SPECIES, w, b, NATIVE);
             FloatVector a = v.abs();
             FloatVector b1 = a.rearrange(NEXT1);
@@ -192,21 +327,38 @@ final class VectorLanes implements Lanes {
             // NaN compares unequal to itself; equal neighbours are ties: both go the scalar way (torch's tie order)
             if (a.compare(VectorOperators.NE, a).or(a.eq(b1)).or(a.eq(b2)).anyTrue()) {
                 v.intoArray(group, 0);
-                ScalarLanes.twoOfFour(group, mask, 0, L, from + k);
+                ScalarLanes.twoOfFour(group, mask, 0, L, b / Float.BYTES);
                 FloatVector.fromArray(SPECIES, mask, 0).intoByteBuffer(keep, b, NATIVE);
                 continue;
             }
             FloatVector rank = zero.blend(one, b1.lt(a)).add(zero.blend(one, b2.lt(a))).add(zero.blend(one, b3.lt(a)));
             zero.blend(one, rank.compare(VectorOperators.GE, two)).intoByteBuffer(keep, b, NATIVE);
         }
-        if (k < len) {
-            ScalarLanes.INSTANCE.twoOfFour(w, keep, from + k, len - k);
-        }
     }
+
+    /** Floats per call of the inner loops below: short calls keep them small, compiled whole, not on-stack-replaced. */
+    private static final int STRIDE = 4096;
 
     @Override
     public void ulqGradient(ByteBuffer x, ByteBuffer g, ByteBuffer dx, int from, int len, float hi, float lo, float clipMax,
                             float clipMin, float s, float invLevels, double[] sums) {
+        double[] ta = new double[8];
+        double[] tb = new double[8];
+        int full = len / 16 * 16;
+        for (int k = 0; k < full; k += STRIDE) {
+            ulqGradientBlock(x, g, dx, from + k, Math.min(STRIDE, full - k), hi, lo, clipMax, clipMin, s, invLevels, ta, tb);
+        }
+        double[] tail = new double[2];
+        if (full < len) {
+            ScalarLanes.INSTANCE.ulqGradient(x, g, dx, from + full, len - full, hi, lo, clipMax, clipMin, s, invLevels, tail);
+        }
+        sums[0] += Lanes.sumTerms(ta, tail[0]);
+        sums[1] += Lanes.sumTerms(tb, tail[1]);
+    }
+
+    /** {@link #ulqGradient} over {@code len} (a multiple of 16) floats, adding to the eight lanes of each sum in place. */
+    private static void ulqGradientBlock(ByteBuffer x, ByteBuffer g, ByteBuffer dx, int from, int len, float hi, float lo,
+                                         float clipMax, float clipMin, float s, float invLevels, double[] sa, double[] sb) {
         FloatVector one = FloatVector.broadcast(F8, 1f);
         FloatVector zero = FloatVector.zero(F8);
         FloatVector vHi = FloatVector.broadcast(F8, hi);
@@ -216,10 +368,12 @@ final class VectorLanes implements Lanes {
         FloatVector vs = FloatVector.broadcast(F8, s);
         FloatVector inv = FloatVector.broadcast(F8, invLevels);
         FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
-        DoubleVector a0 = DoubleVector.zero(D4), a1 = a0, b0 = a0, b1 = a0;
-        int k = 0;
-        int at = from * Float.BYTES;
-        for (; k + 16 <= len; k += 16, at += 64) {
+        DoubleVector a0 = DoubleVector.fromArray(D4, sa, 0);
+        DoubleVector a1 = DoubleVector.fromArray(D4, sa, 4);
+        DoubleVector b0 = DoubleVector.fromArray(D4, sb, 0);
+        DoubleVector b1 = DoubleVector.fromArray(D4, sb, 4);
+        int end = (from + len) * Float.BYTES;
+        for (int at = from * Float.BYTES; at < end; at += 64) {
             FloatVector v = FloatVector.fromByteBuffer(F8, x, at, NATIVE);
             FloatVector gv = FloatVector.fromByteBuffer(F8, g, at, NATIVE);
             VectorMask<Float> above = v.compare(VectorOperators.GT, vHi);
@@ -247,16 +401,26 @@ final class VectorLanes implements Lanes {
             b0 = b0.add(tb.convertShape(VectorOperators.F2D, D4, 0));
             b1 = b1.add(tb.convertShape(VectorOperators.F2D, D4, 1));
         }
-        double[] tail = new double[2];
-        if (k < len) {
-            ScalarLanes.INSTANCE.ulqGradient(x, g, dx, from + k, len - k, hi, lo, clipMax, clipMin, s, invLevels, tail);
-        }
-        sums[0] += Lanes.sumTerms(lanes(a0, a1), tail[0]);
-        sums[1] += Lanes.sumTerms(lanes(b0, b1), tail[1]);
+        a0.intoArray(sa, 0);
+        a1.intoArray(sa, 4);
+        b0.intoArray(sb, 0);
+        b1.intoArray(sb, 4);
     }
 
     @Override
     public double scaleGradient(ByteBuffer w, ByteBuffer g, int from, int len, float s, float h, float r) {
+        double[] lanes = new double[8];
+        int full = len / 16 * 16;
+        for (int k = 0; k < full; k += STRIDE) {
+            scaleGradientBlock(w, g, from + k, Math.min(STRIDE, full - k), s, h, r, lanes);
+        }
+        double tail = full < len ? ScalarLanes.INSTANCE.scaleGradient(w, g, from + full, len - full, s, h, r) : 0;
+        return Lanes.sumTerms(lanes, tail);
+    }
+
+    /** {@link #scaleGradient} over {@code len} (a multiple of 16) floats, adding to the eight lanes in place. */
+    private static void scaleGradientBlock(ByteBuffer w, ByteBuffer g, int from, int len, float s, float h, float r,
+                                           double[] lanes) {
         FloatVector vs = FloatVector.broadcast(F8, s);
         FloatVector vr = FloatVector.broadcast(F8, r);
         FloatVector upper = FloatVector.broadcast(F8, s * (h - 1));
@@ -264,17 +428,17 @@ final class VectorLanes implements Lanes {
         FloatVector top = FloatVector.broadcast(F8, h - 1);
         FloatVector bottom = FloatVector.broadcast(F8, -h);
         FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
-        DoubleVector a0 = DoubleVector.zero(D4), a1 = a0;
-        int k = 0;
-        int at = from * Float.BYTES;
-        for (; k + 16 <= len; k += 16, at += 64) {
+        DoubleVector a0 = DoubleVector.fromArray(D4, lanes, 0);
+        DoubleVector a1 = DoubleVector.fromArray(D4, lanes, 4);
+        int end = (from + len) * Float.BYTES;
+        for (int at = from * Float.BYTES; at < end; at += 64) {
             FloatVector term = scaleTerm(w, g, at, vs, vr, upper, lower, top, bottom, rounder)
                     .add(scaleTerm(w, g, at + 32, vs, vr, upper, lower, top, bottom, rounder));
             a0 = a0.add(term.convertShape(VectorOperators.F2D, D4, 0));
             a1 = a1.add(term.convertShape(VectorOperators.F2D, D4, 1));
         }
-        double tail = k < len ? ScalarLanes.INSTANCE.scaleGradient(w, g, from + k, len - k, s, h, r) : 0;
-        return Lanes.sumTerms(lanes(a0, a1), tail);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, 4);
     }
 
     /** (t·r)·g of eight weights at byte {@code at}: t the level's rounding residue, or the saturated level. */
@@ -286,14 +450,6 @@ final class VectorLanes implements Lanes {
                 .blend(bottom, v.lt(lower))
                 .blend(top, v.compare(VectorOperators.GT, upper));
         return t.mul(vr).mul(FloatVector.fromByteBuffer(F8, g, at, NATIVE));
-    }
-
-    /** Eight double lanes from two four-lane vectors, in lane order. */
-    private static double[] lanes(DoubleVector low, DoubleVector high) {
-        double[] out = new double[8];
-        low.intoArray(out, 0);
-        high.intoArray(out, 4);
-        return out;
     }
 
     /**
@@ -321,37 +477,50 @@ final class VectorLanes implements Lanes {
                 minHi = Math.min(minHi, h[j]);
                 maxLo = Math.max(maxLo, l[j]);
             }
-            FloatVector h0 = FloatVector.fromArray(F8, h, 0);
-            FloatVector h1 = FloatVector.fromArray(F8, h, 8);
-            FloatVector l0 = FloatVector.fromArray(F8, l, 0);
-            FloatVector l1 = FloatVector.fromArray(F8, l, 8);
-            FloatVector s0 = FloatVector.fromArray(F8, s, 0);
-            FloatVector s1 = FloatVector.fromArray(F8, s, 8);
-            FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
-            DoubleVector a0 = DoubleVector.zero(D4), a1 = a0, a2 = a0, a3 = a0;
-            for (float value : d) {
-                FloatVector v = FloatVector.broadcast(F8, value);
-                FloatVector c0 = v;
-                FloatVector c1 = v;
-                if (!(value <= minHi && value >= maxLo)) {
-                    c0 = v.blend(l0, v.lt(l0)).blend(h0, v.compare(VectorOperators.GT, h0));
-                    c1 = v.blend(l1, v.lt(l1)).blend(h1, v.compare(VectorOperators.GT, h1));
-                }
-                FloatVector e0 = c0.div(s0).add(rounder).sub(rounder).mul(s0).sub(v);
-                FloatVector e1 = c1.div(s1).add(rounder).sub(rounder).mul(s1).sub(v);
-                e0 = e0.mul(e0);
-                e1 = e1.mul(e1);
-                a0 = a0.add(e0.convertShape(VectorOperators.F2D, D4, 0));
-                a1 = a1.add(e0.convertShape(VectorOperators.F2D, D4, 1));
-                a2 = a2.add(e1.convertShape(VectorOperators.F2D, D4, 0));
-                a3 = a3.add(e1.convertShape(VectorOperators.F2D, D4, 1));
+            java.util.Arrays.fill(out, 0);
+            for (int k = 0; k < d.length; k += STRIDE) {
+                squaredErrorsBlock(d, k, Math.min(d.length, k + STRIDE), h, l, s, minHi, maxLo, out);
             }
-            a0.intoArray(out, 0);
-            a1.intoArray(out, 4);
-            a2.intoArray(out, 8);
-            a3.intoArray(out, 12);
             System.arraycopy(out, 0, sums, c, count);
         }
+    }
+
+    /** Sixteen candidates' squared errors of {@code d[from, to)}, added in element order to {@code out}'s lanes. */
+    private static void squaredErrorsBlock(float[] d, int from, int to, float[] h, float[] l, float[] s, float minHi,
+                                           float maxLo, double[] out) {
+        FloatVector h0 = FloatVector.fromArray(F8, h, 0);
+        FloatVector h1 = FloatVector.fromArray(F8, h, 8);
+        FloatVector l0 = FloatVector.fromArray(F8, l, 0);
+        FloatVector l1 = FloatVector.fromArray(F8, l, 8);
+        FloatVector s0 = FloatVector.fromArray(F8, s, 0);
+        FloatVector s1 = FloatVector.fromArray(F8, s, 8);
+        FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
+        DoubleVector a0 = DoubleVector.fromArray(D4, out, 0);
+        DoubleVector a1 = DoubleVector.fromArray(D4, out, 4);
+        DoubleVector a2 = DoubleVector.fromArray(D4, out, 8);
+        DoubleVector a3 = DoubleVector.fromArray(D4, out, 12);
+        for (int k = from; k < to; k++) {
+            float value = d[k];
+            FloatVector v = FloatVector.broadcast(F8, value);
+            FloatVector c0 = v;
+            FloatVector c1 = v;
+            if (!(value <= minHi && value >= maxLo)) {
+                c0 = v.blend(l0, v.lt(l0)).blend(h0, v.compare(VectorOperators.GT, h0));
+                c1 = v.blend(l1, v.lt(l1)).blend(h1, v.compare(VectorOperators.GT, h1));
+            }
+            FloatVector e0 = c0.div(s0).add(rounder).sub(rounder).mul(s0).sub(v);
+            FloatVector e1 = c1.div(s1).add(rounder).sub(rounder).mul(s1).sub(v);
+            e0 = e0.mul(e0);
+            e1 = e1.mul(e1);
+            a0 = a0.add(e0.convertShape(VectorOperators.F2D, D4, 0));
+            a1 = a1.add(e0.convertShape(VectorOperators.F2D, D4, 1));
+            a2 = a2.add(e1.convertShape(VectorOperators.F2D, D4, 0));
+            a3 = a3.add(e1.convertShape(VectorOperators.F2D, D4, 1));
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, 4);
+        a2.intoArray(out, 8);
+        a3.intoArray(out, 12);
     }
 
     @Override
