@@ -70,16 +70,16 @@ public final class Ifmr {
         if (d.length == 0) {
             throw new KernelException("IFMR needs at least one activation value; the calibration batch is empty");
         }
-        for (int i = 0; i < d.length; i++) {
-            if (!Float.isFinite(d[i])) {
-                throw new KernelException("IFMR calibration data has invalid value " + d[i] + " at flat index " + i);
-            }
-        }
         int n = d.length;
         int kMax = (1.0 - p.maxPercentile()) < 1.192092896e-07 ? 1 : n - (int) (p.maxPercentile() * n);
         int kMin = (1.0 - p.minPercentile()) < 1.192092896e-07 ? 1 : n - (int) (p.minPercentile() * n);
-        float maxV = Math.max(0f, OrderStatistic.kthLargest(d, kMax));
-        float minV = Math.min(0f, OrderStatistic.kthSmallest(d, kMin));
+        OrderStatistic.Extremes percentiles = OrderStatistic.of(d, kMax, kMin);
+        if (percentiles.firstNotFinite() >= 0) {
+            int i = percentiles.firstNotFinite();
+            throw new KernelException("IFMR calibration data has invalid value " + d[i] + " at flat index " + i);
+        }
+        float maxV = Math.max(0f, percentiles.largest());
+        float minV = Math.min(0f, percentiles.smallest());
         float pMax = maxV;
         float pMin = minV;
         boolean negative = false;

@@ -3,9 +3,9 @@ package io.amctkit.kernels;
 import java.util.Arrays;
 
 /**
- * The k-th largest or smallest value of a float array in {@link Arrays#sort(float[])}'s order (−0 before +0), as
+ * The k-th largest and smallest values of a float array in {@link Arrays#sort(float[])}'s order (−0 before +0), as
  * IFMR's percentiles need: for small k (the usual 0.999999 percentile gives k ≈ n·10⁻⁶) one pass keeping the k most
- * extreme values, otherwise a sorted copy.
+ * extreme values on each side, otherwise a sorted copy.
  */
 final class OrderStatistic {
 
@@ -15,45 +15,49 @@ final class OrderStatistic {
     private OrderStatistic() {
     }
 
-    /** The {@code k}-th largest value of {@code d} (k = 1: the largest); {@code d} holds no NaN. */
-    static float kthLargest(float[] d, int k) {
-        requireRank(d, k);
-        if (k > SMALL_K) {
-            float[] sorted = d.clone();
-            Arrays.sort(sorted);
-            return sorted[d.length - k];
-        }
-        float[] top = new float[k];   // ascending: top[0] is the k-th largest so far
-        int count = 0;
-        for (float v : d) {
-            if (count < k) {
-                count = insert(top, count, v);
-            } else if (v >= top[0] && Float.compare(v, top[0]) > 0) {
-                System.arraycopy(top, 1, top, 0, k - 1);   // drop the smallest, then place v
-                insert(top, k - 1, v);
-            }
-        }
-        return top[0];
+    /** The k-th largest and k-th smallest values, or where the first NaN or ±Infinity is (then the values are NaN). */
+    record Extremes(float largest, float smallest, int firstNotFinite) {
     }
 
-    /** The {@code k}-th smallest value of {@code d} (k = 1: the smallest); {@code d} holds no NaN. */
-    static float kthSmallest(float[] d, int k) {
-        requireRank(d, k);
-        if (k > SMALL_K) {
+    /**
+     * The {@code kLargest}-th largest and {@code kSmallest}-th smallest values of {@code d} in one pass, which also finds
+     * the first value that is not finite (IFMR rejects those).
+     */
+    static Extremes of(float[] d, int kLargest, int kSmallest) {
+        requireRank(d, kLargest);
+        requireRank(d, kSmallest);
+        if (kLargest > SMALL_K || kSmallest > SMALL_K) {
+            for (int i = 0; i < d.length; i++) {
+                if (!Float.isFinite(d[i])) {
+                    return new Extremes(Float.NaN, Float.NaN, i);
+                }
+            }
             float[] sorted = d.clone();
             Arrays.sort(sorted);
-            return sorted[k - 1];
+            return new Extremes(sorted[d.length - kLargest], sorted[kSmallest - 1], -1);
         }
-        float[] low = new float[k];   // ascending: low[k − 1] is the k-th smallest so far
-        int count = 0;
-        for (float v : d) {
-            if (count < k) {
-                count = insert(low, count, v);
-            } else if (v <= low[k - 1] && Float.compare(v, low[k - 1]) < 0) {
-                insert(low, k - 1, v);   // overwrites the largest of the k
+        float[] top = new float[kLargest];     // ascending: top[0] is the k-th largest so far
+        float[] low = new float[kSmallest];    // ascending: low[k − 1] is the k-th smallest so far
+        int countTop = 0;
+        int countLow = 0;
+        for (int i = 0; i < d.length; i++) {
+            float v = d[i];
+            if (v - v != 0f) {   // NaN − NaN and ∞ − ∞ are NaN; every finite v − v is 0
+                return new Extremes(Float.NaN, Float.NaN, i);
+            }
+            if (countTop < kLargest) {
+                countTop = insert(top, countTop, v);
+            } else if (v >= top[0] && Float.compare(v, top[0]) > 0) {
+                System.arraycopy(top, 1, top, 0, kLargest - 1);
+                insert(top, kLargest - 1, v);
+            }
+            if (countLow < kSmallest) {
+                countLow = insert(low, countLow, v);
+            } else if (v <= low[kSmallest - 1] && Float.compare(v, low[kSmallest - 1]) < 0) {
+                insert(low, kSmallest - 1, v);
             }
         }
-        return low[k - 1];
+        return new Extremes(top[0], low[kSmallest - 1], -1);
     }
 
     /** Inserts {@code v} into the ascending {@code a[0, count)}; returns the new count. */

@@ -321,14 +321,22 @@ class LanesTest {
         }
         float[] sorted = d.clone();
         java.util.Arrays.sort(sorted);
-        assertEquals(Float.floatToRawIntBits(sorted[d.length - k]), Float.floatToRawIntBits(OrderStatistic.kthLargest(d, k)));
-        assertEquals(Float.floatToRawIntBits(sorted[k - 1]), Float.floatToRawIntBits(OrderStatistic.kthSmallest(d, k)));
+        for (int other : new int[]{1, k, 300}) {
+            OrderStatistic.Extremes e = OrderStatistic.of(d, k, other);
+            assertEquals(Float.floatToRawIntBits(sorted[d.length - k]), Float.floatToRawIntBits(e.largest()), "k-th largest");
+            assertEquals(Float.floatToRawIntBits(sorted[other - 1]), Float.floatToRawIntBits(e.smallest()), "k-th smallest");
+            assertEquals(-1, e.firstNotFinite());
+        }
+        d[700] = Float.POSITIVE_INFINITY;
+        d[900] = Float.NaN;
+        assertEquals(700, OrderStatistic.of(d, k, 1).firstNotFinite());
+        assertEquals(700, OrderStatistic.of(d, 1, 500).firstNotFinite());
     }
 
     @Test
     void anOrderStatisticOutsideTheDataIsAClearError() {
         KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
-                () -> OrderStatistic.kthLargest(new float[3], 4));
+                () -> OrderStatistic.of(new float[3], 4, 1));
         assertTrue(e.getMessage().contains("percentile"), e.getMessage());
     }
 

@@ -29,13 +29,20 @@ class BenchCliTest {
         CliTest.Result r = CliTest.run("bench", "kernels", "--compare-c=" + cLoop(), "--elements", "65536", "--threads", "1",
                 "--repeat", "1");
         assertEquals(0, r.exit(), r.err() + r.out());
-        Matcher c = Pattern.compile("C one-pass fake quant, 1 thread: (\\d+\\.\\d\\d) GB/s").matcher(r.out());
+        Matcher c = Pattern.compile("C one-pass fake quant: (\\d+\\.\\d\\d) GB/s before, (\\d+\\.\\d\\d) after the kernels;"
+                + " mean (\\d+\\.\\d\\d)").matcher(r.out());
         assertTrue(c.find(), r.out());
-        assertTrue(Double.parseDouble(c.group(1)) > 0.1, r.out());
+        double mean = (Double.parseDouble(c.group(1)) + Double.parseDouble(c.group(2))) / 2;
+        assertEquals(mean, Double.parseDouble(c.group(3)), 0.006, "the share is of the mean of both C runs");
+        assertTrue(mean > 0.1, r.out());
         for (String kernel : List.of("arq per-channel", "ulq forward", "ulq backward", "weight ulq forward", "2:4 mask")) {
-            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(kernel) && l.matches(".*\\d+\\.\\d\\d\\s+\\d+ %$")),
-                    kernel + "\n" + r.out());
+            Matcher line = Pattern.compile("(?m)^" + kernel + " .*\\s(\\d+\\.\\d\\d)\\s+(\\d+) %$").matcher(r.out());
+            assertTrue(line.find(), kernel + "\n" + r.out());
+            long share = Math.round(100 * Double.parseDouble(line.group(1)) / Double.parseDouble(c.group(3)));
+            assertTrue(Math.abs(share - Long.parseLong(line.group(2))) <= 1, "the share is GB/s over the C loop's: " + line.group());
         }
+        assertTrue(r.out().lines().filter(l -> !l.startsWith("building ")).allMatch(l -> l.length() <= 100),
+                "fits a 100-column terminal (but for the path built)\n" + r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("ifmr") && l.endsWith(" -")), "IFMR has no share\n" + r.out());
     }
 

@@ -39,6 +39,12 @@ public final class KernelBench {
     }
 
     public static List<Timing> run(Kernels kernels, int elements, int repeat) {
+        return run(kernels, elements, repeat, t -> {
+        });
+    }
+
+    /** {@link #run(Kernels, int, int)}, handing each timing to {@code done} as soon as it is measured. */
+    public static List<Timing> run(Kernels kernels, int elements, int repeat, java.util.function.Consumer<Timing> done) {
         int cols = 4096;
         int rows = Math.max(1, elements / cols);
         int n = rows * cols;
@@ -47,28 +53,32 @@ public final class KernelBench {
         INDArray y = Tensors.newFloat32(rows, cols);
         INDArray dy = Tensors.newFloat32(rows, cols);
         List<Timing> out = new ArrayList<>();
-        out.add(time("arq per-channel", rows + "x" + cols, 8L * n, repeat,
+        java.util.function.Consumer<Timing> record = t -> {
+            out.add(t);
+            done.accept(t);
+        };
+        record.accept(time("arq per-channel", rows + "x" + cols, 8L * n, repeat,
                 () -> kernels.arqInto(x, WeightLayout.COUT_FIRST, 8, true, y)));
-        out.add(time("arq per-tensor", rows + "x" + cols, 8L * n, repeat,
+        record.accept(time("arq per-tensor", rows + "x" + cols, 8L * n, repeat,
                 () -> kernels.arqInto(x, WeightLayout.COUT_FIRST, 8, false, y)));
         ClipState clips = ClipState.of(3f, -3f);
-        out.add(time("ulq forward", String.valueOf(n), 8L * n, repeat, () -> kernels.ulqForwardInto(x, clips, 8, false, y)));
+        record.accept(time("ulq forward", String.valueOf(n), 8L * n, repeat, () -> kernels.ulqForwardInto(x, clips, 8, false, y)));
         UlqActivation.Forward f = kernels.ulqForwardInto(x, clips, 8, false, y);
-        out.add(time("ulq backward", String.valueOf(n), 12L * n, repeat,
+        record.accept(time("ulq backward", String.valueOf(n), 12L * n, repeat,
                 () -> kernels.ulqBackwardInto(x, g, f.clipMax(), f.clipMin(), 8, dy)));
         float[] scale = kernels.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, null, 8, true, y).scale();
-        out.add(time("weight ulq forward", rows + "x" + cols, 8L * n, repeat,
+        record.accept(time("weight ulq forward", rows + "x" + cols, 8L * n, repeat,
                 () -> kernels.weightUlqForwardInto(x, WeightLayout.COUT_FIRST, scale, 8, true, y)));
-        out.add(time("weight ulq backward", rows + "x" + cols, 8L * n, repeat,
+        record.accept(time("weight ulq backward", rows + "x" + cols, 8L * n, repeat,
                 () -> kernels.weightUlqBackward(x, WeightLayout.COUT_FIRST, g, scale, 8)));
-        out.add(time("2:4 mask", rows + "x" + cols, 8L * n, repeat, () -> kernels.selectiveMaskInto(x, 1, y)));
+        record.accept(time("2:4 mask", rows + "x" + cols, 8L * n, repeat, () -> kernels.selectiveMaskInto(x, 1, y)));
         int filters = 512;
         INDArray w = x.reshape(filters, n / filters);
-        out.add(time("filter ranking", filters + "x" + (n / filters), 4L * n, repeat,
+        record.accept(time("filter ranking", filters + "x" + (n / filters), 4L * n, repeat,
                 () -> kernels.filterPrune("bench", List.of(w), new int[]{0}, 0.3, 1, false)));
         int calib = Math.min(n, 1 << 20);
         INDArray a = random(3, calib);
-        out.add(time("ifmr (61 candidates)", String.valueOf(calib), 4L * calib * 62, Math.min(repeat, 3),
+        record.accept(time("ifmr (61 candidates)", String.valueOf(calib), 4L * calib * 62, Math.min(repeat, 3),
                 () -> kernels.ifmr(a, Ifmr.Params.qatDefaults(8))).searching());
         return out;
     }
