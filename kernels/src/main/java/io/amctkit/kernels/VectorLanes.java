@@ -316,7 +316,6 @@ final class VectorLanes implements Lanes {
     private static void twoOfFourBlock(ByteBuffer w, ByteBuffer keep, int from, int len, float[] group, float[] mask) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector zero = FloatVector.zero(SPECIES);
-        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
         int end = (from + len) * Float.BYTES;
         for (int b = from * Float.BYTES; b < end; b += BYTES) {
             FloatVector v = FloatVector.fromByteBuffer(SPECIES, w, b, NATIVE);
@@ -331,8 +330,11 @@ final class VectorLanes implements Lanes {
                 FloatVector.fromArray(SPECIES, mask, 0).intoByteBuffer(keep, b, NATIVE);
                 continue;
             }
-            FloatVector rank = zero.blend(one, b1.lt(a)).add(zero.blend(one, b2.lt(a))).add(zero.blend(one, b3.lt(a)));
-            zero.blend(one, rank.compare(VectorOperators.GE, two)).intoByteBuffer(keep, b, NATIVE);
+            // kept when at least two of the other three are smaller: the majority of three comparisons
+            VectorMask<Float> m1 = b1.lt(a);
+            VectorMask<Float> m2 = b2.lt(a);
+            VectorMask<Float> m3 = b3.lt(a);
+            zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3))).intoByteBuffer(keep, b, NATIVE);
         }
     }
 
