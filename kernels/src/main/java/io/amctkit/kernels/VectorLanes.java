@@ -302,40 +302,38 @@ final class VectorLanes implements Lanes {
     @Override
     public void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len) {
         int full = len / L * L;
-        float[] group = new float[L];
-        float[] mask = new float[L];
         for (int k = 0; k < full; k += STRIDE) {
-            twoOfFourBlock(w, keep, from + k, Math.min(STRIDE, full - k), group, mask);
+            int n = Math.min(STRIDE, full - k);
+            if (twoOfFourBlock(w, keep, from + k, n) != n / 2) {
+                ScalarLanes.INSTANCE.twoOfFour(w, keep, from + k, n);   // ties or NaN: torch's tie order, NaN named
+            }
         }
         if (full < len) {
             ScalarLanes.INSTANCE.twoOfFour(w, keep, from + full, len - full);
         }
     }
 
-    /** The 2:4 mask of {@code len} (a multiple of L) floats; vectors with ties or NaN go through {@code group}, {@code mask}. */
-    private static void twoOfFourBlock(ByteBuffer w, ByteBuffer keep, int from, int len, float[] group, float[] mask) {
+    /**
+     * The 2:4 mask of {@code len} (a multiple of L) floats, each value kept when at least two of its group's other three
+     * are strictly smaller; returns how many it kept. Without ties or NaN that keeps exactly two per group. A tie or a
+     * NaN can only lower a group's count (no value has two strictly smaller others beyond the top two), so a total of
+     * exactly len/2 proves the block had neither, and any other total sends the block to the scalar loop.
+     */
+    private static int twoOfFourBlock(ByteBuffer w, ByteBuffer keep, int from, int len) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector kept = zero;
         int end = (from + len) * Float.BYTES;
         for (int b = from * Float.BYTES; b < end; b += BYTES) {
-            FloatVector v = FloatVector.fromByteBuffer(SPECIES, w, b, NATIVE);
-            FloatVector a = v.abs();
-            FloatVector b1 = a.rearrange(NEXT1);
-            FloatVector b2 = a.rearrange(NEXT2);
-            FloatVector b3 = a.rearrange(NEXT3);
-            // NaN compares unequal to itself; equal neighbours are ties: both go the scalar way (torch's tie order)
-            if (a.compare(VectorOperators.NE, a).or(a.eq(b1)).or(a.eq(b2)).anyTrue()) {
-                v.intoArray(group, 0);
-                ScalarLanes.twoOfFour(group, mask, 0, L, b / Float.BYTES);
-                FloatVector.fromArray(SPECIES, mask, 0).intoByteBuffer(keep, b, NATIVE);
-                continue;
-            }
-            // kept when at least two of the other three are smaller: the majority of three comparisons
-            VectorMask<Float> m1 = b1.lt(a);
-            VectorMask<Float> m2 = b2.lt(a);
-            VectorMask<Float> m3 = b3.lt(a);
-            zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3))).intoByteBuffer(keep, b, NATIVE);
+            FloatVector a = FloatVector.fromByteBuffer(SPECIES, w, b, NATIVE).abs();
+            VectorMask<Float> m1 = a.rearrange(NEXT1).lt(a);
+            VectorMask<Float> m2 = a.rearrange(NEXT2).lt(a);
+            VectorMask<Float> m3 = a.rearrange(NEXT3).lt(a);
+            FloatVector k = zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3)));   // the majority of three
+            k.intoByteBuffer(keep, b, NATIVE);
+            kept = kept.add(k);
         }
+        return (int) kept.reduceLanes(VectorOperators.ADD);
     }
 
     /** Floats per call of the inner loops below: short calls keep them small, compiled whole, not on-stack-replaced. */
