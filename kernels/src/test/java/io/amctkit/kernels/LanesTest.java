@@ -169,6 +169,30 @@ class LanesTest {
         }
     }
 
+    /**
+     * Blocks without ties take the vector loop; a block with one tie straddling the keep boundary (2nd and 3rd largest
+     * equal) or one NaN must go the scalar way, and only that block: the masks agree with the scalar loop's everywhere.
+     */
+    @Test
+    void oneTieOrNanSendsOnlyItsBlockToTheScalarLoop() {
+        int len = 3 * 4096 + 12;
+        float[] w = random(len, 77);
+        w[5000] = 1f;   // group 5000..5003: 2nd and 3rd largest |w| equal, smallest and largest around them
+        w[5001] = -1f;
+        w[5002] = 0.5f;
+        w[5003] = 2f;
+        float[] expected = new float[len];
+        ScalarLanes.twoOfFour(w, expected, 0, len, 0);
+        assertEquals(1f, expected[5000] + expected[5001], "torch keeps one of the tied pair");
+        ByteBuffer keep = direct(new float[len], 0);
+        simd.twoOfFour(direct(w, 0), keep, 0, len);
+        assertArrayEquals(expected, read(keep, 0, len));
+        w[9000] = Float.NaN;
+        KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                () -> simd.twoOfFour(direct(w, 0), direct(new float[len], 0), 0, len));
+        assertTrue(e.getMessage().contains("flat indices 9000..9003"), e.getMessage());
+    }
+
     @Test
     void twoOfFourNamesTheNan() {
         float[] w = random(64, 1);
