@@ -60,12 +60,13 @@ class KernelVectorsTest {
     static void theWholeSuiteLeavesNothingOnTheDevice() {
         BackendContract.closeAll();
         String emulator = System.getProperty(io.amctkit.kernels.ascend.Cann.EMULATOR_PROPERTY);
-        if (emulator != null && Files.exists(Path.of(emulator))) {
+        if (emulator != null && Files.isDirectory(Path.of(emulator))) {
             var emu = io.amctkit.kernels.ascend.AscendEmulatorTest.EMU;
             assertEquals(0, emu.emu_live_allocations(), "device buffers left after the contract suite");
             assertEquals(0, emu.emu_live_tensors(), "tensor descriptors left after the contract suite");
             assertEquals(0, emu.emu_live_streams(), "streams left after the contract suite");
             assertEquals(0, emu.emu_live_executors(), "executors left after the contract suite");
+            assertEquals(0, emu.emu_live_contexts(), "device contexts left after the contract suite");
         }
     }
 

@@ -16,6 +16,14 @@ public interface Acl extends Library {
 
     int aclrtResetDevice(int deviceId);
 
+    /** Creates a context on a device and makes it the calling thread's current one. */
+    int aclrtCreateContext(PointerByReference context, int deviceId);
+
+    /** Makes {@code context} the calling thread's current context (a context belongs to no thread by itself). */
+    int aclrtSetCurrentContext(Pointer context);
+
+    int aclrtDestroyContext(Pointer context);
+
     int aclrtGetDeviceCount(IntByReference count);
 
     int aclrtCreateStream(PointerByReference stream);

@@ -10,6 +10,8 @@ import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.UlqActivation;
 import io.amctkit.kernels.WeightLayout;
 import io.amctkit.kernels.WeightUlq;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.LinkedHashMap;
@@ -29,15 +31,29 @@ final class AscendKernels implements Kernels {
     private final DeviceQuant quant;
     private final long minElements;
     private final int device;
+    private final Pointer context;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     AscendKernels(Cann cann, Kernels host, long minElements, int device) {
+        this(cann, host, minElements, device, true);
+    }
+
+    /**
+     * With {@code bindEachCall} false the context is current only on the constructing thread, as when it was made with
+     * {@code aclrtSetDevice} alone: for the test that shows why every call binds it.
+     */
+    AscendKernels(Cann cann, Kernels host, long minElements, int device, boolean bindEachCall) {
         this.cann = cann;
         this.host = host;
-        this.fakeQuant = new DeviceFakeQuant(cann);
-        this.quant = new DeviceQuant(cann);
         this.minElements = minElements;
         this.device = device;
-        DeviceScope.check("aclrtSetDevice", cann.acl().aclrtSetDevice(device));
+        // one context for the device, made current on whichever thread runs a kernel (ACL contexts belong to threads)
+        PointerByReference created = new PointerByReference();
+        DeviceScope.check("aclrtCreateContext", cann.acl().aclrtCreateContext(created, device));
+        this.context = created.getValue();
+        Pointer bind = bindEachCall ? context : null;
+        this.fakeQuant = new DeviceFakeQuant(cann, bind);
+        this.quant = new DeviceQuant(cann, bind);
     }
 
     /** Large enough, finite, and an output of the weight's shape (otherwise the host path, which also names the problem). */
@@ -170,9 +186,12 @@ final class AscendKernels implements Kernels {
         return where;
     }
 
+    /** Destroys the device context (once; the last stream of a call is gone when the call returns). */
     @Override
     public void close() {
-        cann.acl().aclrtResetDevice(device);
-        host.close();
+        if (closed.compareAndSet(false, true)) {
+            cann.acl().aclrtDestroyContext(context);
+            host.close();
+        }
     }
 }

@@ -12,9 +12,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class DeviceFakeQuant {
 
     private final Cann cann;
+    private final Pointer context;
 
-    DeviceFakeQuant(Cann cann) {
+    /** Runs on {@code context}, bound to each calling thread (null: the threads are bound already). */
+    DeviceFakeQuant(Cann cann, Pointer context) {
         this.cann = cann;
+        this.context = context;
     }
 
     /** {@code target} (contiguous float32, the shape of {@code coutFirst}) ← fake-quantized {@code coutFirst}. */
@@ -24,7 +27,7 @@ final class DeviceFakeQuant {
         long[] shape = coutFirst.shape();
         long qmin = -(1L << (bits - 1));
         long qmax = (1L << (bits - 1)) - 1;
-        try (DeviceScope scope = new DeviceScope(cann)) {
+        try (DeviceScope scope = new DeviceScope(cann, context)) {
             Pointer x = scope.malloc(4 * n);
             Pointer scale = scope.malloc(4L * c);
             Pointer zero = scope.malloc(4L * c);

@@ -13,16 +13,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class DeviceQuant {
 
     private final Cann cann;
+    private final Pointer context;
 
-    DeviceQuant(Cann cann) {
+    /** Runs on {@code context}, bound to each calling thread (null: the threads are bound already). */
+    DeviceQuant(Cann cann, Pointer context) {
         this.cann = cann;
+        this.context = context;
     }
 
     /** INT8 levels of {@code x} (contiguous float32), returned as floats. */
     INDArray run(INDArray x, float scaleD, int offsetD) {
         long n = x.length();
         long[] shape = x.shape().length == 0 ? new long[]{1} : x.shape();
-        try (DeviceScope scope = new DeviceScope(cann)) {
+        try (DeviceScope scope = new DeviceScope(cann, context)) {
             Pointer dx = scope.malloc(4 * n);
             Pointer dscale = scope.malloc(4);
             Pointer doffset = scope.malloc(4);

@@ -9,9 +9,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * The device resources of one kernel call — a stream, device buffers, tensor descriptors, an unlaunched executor — all
- * released in reverse order on {@link #close()}, whatever path the call took. Every CANN status other than 0 becomes
- * a {@link KernelException} naming the function and the status.
+ * The device resources of one kernel call — a stream, device buffers, tensor descriptors, an executor — all released in
+ * reverse order on {@link #close()}, whatever path the call took. A scope first makes the kernels' device context the
+ * calling thread's (ACL contexts belong to threads, and kernels run on pool threads). Every CANN status other than 0
+ * becomes a {@link KernelException} naming the function and the status.
  */
 final class DeviceScope implements AutoCloseable {
 
@@ -19,8 +20,12 @@ final class DeviceScope implements AutoCloseable {
     private final Deque<Runnable> release = new ArrayDeque<>();
     private Pointer stream;
 
-    DeviceScope(Cann cann) {
+    /** A scope on {@code context}, bound to the calling thread first (unless null: the thread is already bound). */
+    DeviceScope(Cann cann, Pointer context) {
         this.cann = cann;
+        if (context != null) {
+            check("aclrtSetCurrentContext", cann.acl().aclrtSetCurrentContext(context));
+        }
     }
 
     static void check(String function, int status) {
@@ -64,11 +69,11 @@ final class DeviceScope implements AutoCloseable {
             strides[d] = s;
             s *= shape[d];
         }
-        Pointer t = cann.ops().aclCreateTensor(shape, shape.length, dataType, strides, 0, OpApi.FORMAT_ND, shape, shape.length, data);
+        Pointer t = cann.base().aclCreateTensor(shape, shape.length, dataType, strides, 0, OpApi.FORMAT_ND, shape, shape.length, data);
         if (t == null) {
             throw new KernelException("Ascend: aclCreateTensor returned null for shape " + java.util.Arrays.toString(shape));
         }
-        release.push(() -> cann.ops().aclDestroyTensor(t));
+        release.push(() -> cann.base().aclDestroyTensor(t));
         return t;
     }
 
@@ -86,7 +91,9 @@ final class DeviceScope implements AutoCloseable {
 
     /**
      * Runs a two-phase aclnn operator on this scope's stream and waits for it: workspace size and executor, the
-     * workspace, the launch (which consumes the executor; until then it is released with the scope), the sync.
+     * executor made repeatable (so that it is ours to release with {@code aclDestroyAclOpExecutor} whether or not it is
+     * launched: the documented way; a plain executor may only be consumed by its launch), the workspace, the launch,
+     * the sync. The executor is released with the scope.
      */
     void run(String op, Prepare prepare, Launch launch) {
         Pointer stream = stream();   // before the executor exists, so a failing stream cannot strand it
@@ -94,10 +101,9 @@ final class DeviceScope implements AutoCloseable {
         PointerByReference executor = new PointerByReference();
         check(op + "GetWorkspaceSize", prepare.run(workspace, executor));
         Pointer created = executor.getValue();
-        Runnable destroy = () -> cann.ops().aclDestroyAclOpExecutor(created);
-        release.push(destroy);
+        check("aclSetAclOpExecutorRepeatable", cann.base().aclSetAclOpExecutorRepeatable(created));
+        release.push(() -> cann.base().aclDestroyAclOpExecutor(created));
         Pointer ws = workspace.getValue() > 0 ? malloc(workspace.getValue()) : null;
-        release.remove(destroy);
         check(op, launch.run(ws, workspace.getValue(), created, stream));
         check("aclrtSynchronizeStream", cann.acl().aclrtSynchronizeStream(stream));
     }

@@ -5,13 +5,11 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 
-/** The aclnn operators ({@code libopapi.so}) the Ascend backend uses, two-phase as ascend-ops.md §3 documents them. */
+/**
+ * The aclnn operators the Ascend backend uses ({@code libopapi_nn.so} on CANN 8.5+, {@code libopapi.so} before), two-phase
+ * as ascend-ops.md §3 documents them. Tensor descriptors and executors are {@link NnOpBase}'s.
+ */
 public interface OpApi extends Library {
-
-    Pointer aclCreateTensor(long[] viewDims, long viewDimsNum, int dataType, long[] stride, long offset, int format,
-                            long[] storageDims, long storageDimsNum, Pointer tensorData);
-
-    int aclDestroyTensor(Pointer tensor);
 
     int aclnnFakeQuantPerChannelAffineCachemaskGetWorkspaceSize(Pointer self, Pointer scale, Pointer zeroPoint, long axis,
                                                                long quantMin, long quantMax, Pointer out, Pointer mask,
@@ -33,8 +31,6 @@ public interface OpApi extends Library {
     int aclnnAscendQuantV3(Pointer workspace, long workspaceSize, Pointer executor, Pointer stream);
 
     /** Frees an executor whose operator was never launched (a launch consumes it). */
-    int aclDestroyAclOpExecutor(Pointer executor);
-
     /** aclDataType codes. */
     int FLOAT = 0;
     int INT8 = 2;

@@ -44,9 +44,18 @@ public class AscendEmulatorTest {
         void emu_set_device_count(int n);
 
         void emu_fail_next(String function, int status);
+
+        long emu_live_contexts();
+
+        int emu_finalized();
     }
 
-    public static final Emulator EMU = Native.load(System.getProperty(Cann.EMULATOR_PROPERTY), Emulator.class);
+    /** The emulated CANN folder the suite runs on (the 8.5 layout); the controls live in its libascendcl.so. */
+    static java.nio.file.Path emulatorDir() {
+        return java.nio.file.Path.of(System.getProperty(Cann.EMULATOR_PROPERTY));
+    }
+
+    public static final Emulator EMU = Native.load(emulatorDir().resolve("libascendcl.so").toString(), Emulator.class);
 
     @AfterEach
     void nothingLeaks() {
@@ -56,6 +65,7 @@ public class AscendEmulatorTest {
         assertEquals(0, EMU.emu_live_tensors(), "tensor descriptors left");
         assertEquals(0, EMU.emu_live_streams(), "streams left");
         assertEquals(0, EMU.emu_live_executors(), "executors left");
+        assertEquals(0, EMU.emu_live_contexts(), "device contexts left");
     }
 
     /**
@@ -131,10 +141,10 @@ public class AscendEmulatorTest {
     }
 
     @Test
-    void aFailingSetDeviceIsNamedWhenTheKernelsAreMadeAndLeavesNothingBehind() {
-        EMU.emu_fail_next("aclrtSetDevice", 107002);
+    void aFailingContextIsNamedWhenTheKernelsAreMadeAndLeavesNothingBehind() {
+        EMU.emu_fail_next("aclrtCreateContext", 107002);
         KernelException e = assertThrows(KernelException.class, () -> new AscendBackend().kernels(2).close());
-        assertTrue(e.getMessage().contains("aclrtSetDevice") && e.getMessage().contains("107002"), e.getMessage());
+        assertTrue(e.getMessage().contains("aclrtCreateContext") && e.getMessage().contains("107002"), e.getMessage());
         try (Kernels npu = new AscendBackend().kernels(2)) {
             assertEquals(128, npu.arq(weight(8, 16), WeightLayout.COUT_FIRST, 8, true).fakeQuantized().length());
         }
@@ -175,7 +185,7 @@ public class AscendEmulatorTest {
     void placementSaysWhatRunsWhere() {
         try (Kernels npu = new AscendBackend().kernels(2)) {
             Map<String, String> where = npu.placement();
-            assertTrue(where.get("arq").startsWith("device 0 (test emulator"), where.get("arq"));
+            assertTrue(where.get("arq").startsWith("device 0 (CANN 8.5.0 at " + emulatorDir()), where.get("arq"));
             assertTrue(where.get("ulq_forward").startsWith("host"), where.get("ulq_forward"));
             assertTrue(where.get("ulq_forward").contains("rounds before adding the offset"));
         }
