@@ -65,6 +65,24 @@ class CannLayoutsTest {
                 + " (libascendcl.so, libopapi.so), 1 device(s)"), older.detail());
     }
 
+    /** What {@code doctor} prints (Backends.describe) on each layout. */
+    @Test
+    void doctorNamesTheVersionAndFilesOfEachLayout() {
+        String before = System.getProperty(Cann.EMULATOR_PROPERTY);
+        try {
+            for (String layout : List.of("cann-8.5", "cann-8.0")) {
+                System.setProperty(Cann.EMULATOR_PROPERTY, root().resolve(layout).toString());
+                String doctor = io.amctkit.kernels.Backends.describe();
+                String expected = layout.equals("cann-8.5")
+                        ? "ascend (rank 10): usable — CANN 8.5.0 at " + root().resolve(layout) + " (libascendcl.so, libnnopbase.so, libopapi_nn.so)"
+                        : "ascend (rank 10): usable — CANN 8.0.RC3 at " + root().resolve(layout) + " (libascendcl.so, libopapi.so)";
+                assertTrue(doctor.contains(expected), doctor);
+            }
+        } finally {
+            System.setProperty(Cann.EMULATOR_PROPERTY, before);
+        }
+    }
+
     @Test
     void aSplitInstallWithoutNnopbaseOrWithoutLibrariesSaysWhatIsMissing(@TempDir Path dir) throws Exception {
         Path split = Files.createDirectories(dir.resolve("lib64"));
