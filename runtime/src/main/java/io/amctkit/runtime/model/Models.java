@@ -3,6 +3,7 @@ package io.amctkit.runtime.model;
 import io.amctkit.dsl.resolve.Layer;
 import io.amctkit.runtime.model.onnx.OnnxModel;
 import io.amctkit.runtime.model.safetensors.SafetensorsFile;
+import io.amctkit.runtime.model.safetensors.ShardedSafetensors;
 import io.amctkit.runtime.model.torch.TorchCheckpoint;
 
 import java.io.IOException;
@@ -27,6 +28,17 @@ public final class Models {
 
     /** Opens {@code file}; for graph-less formats, {@code manifest} gives the layer types (and channel facts). */
     public static Model open(Path file, Optional<List<Layer>> manifest) {
+        Optional<Path> index = shardedIndex(file);
+        if (index.isPresent()) {
+            ShardedSafetensors st = ShardedSafetensors.open(index.get());
+            List<String> shards = st.shards().stream().map(f -> f.file().getFileName().toString()).toList();
+            String note = "sharded safetensors: " + shards.size() + " shard(s) from " + index.get().getFileName() + " ("
+                    + (shards.size() <= 4 ? String.join(", ", shards) : shards.get(0) + " … " + shards.get(shards.size() - 1)) + ")";
+            return new NamedTensorModel(file, ModelFormat.SAFETENSORS, st.tensors(), manifest, st::read, () -> { }, List.of(note));
+        }
+        if (Files.isDirectory(file)) {
+            file = singleSafetensors(file);
+        }
         ModelFormat format = detect(file);
         return switch (format) {
             case ONNX -> OnnxModel.open(file);
@@ -43,10 +55,46 @@ public final class Models {
         };
     }
 
+    /**
+     * The index of a sharded safetensors checkpoint when {@code path} is one ({@code *.safetensors.index.json}) or a
+     * folder holding one; empty otherwise.
+     */
+    static Optional<Path> shardedIndex(Path path) {
+        if (Files.isDirectory(path)) {
+            try (java.util.stream.Stream<Path> files = Files.list(path)) {
+                if (files.noneMatch(f -> f.getFileName().toString().endsWith(".safetensors.index.json"))) {
+                    return Optional.empty();
+                }
+            } catch (IOException e) {
+                throw new ModelException(path, "cannot list: " + e.getMessage(), true, e);
+            }
+            return Optional.of(ShardedSafetensors.indexIn(path));
+        }
+        return path.getFileName() != null && path.getFileName().toString().endsWith(".index.json") ? Optional.of(path) : Optional.empty();
+    }
+
+    /** The one safetensors file of a folder without an index. */
+    private static Path singleSafetensors(Path folder) {
+        List<Path> files;
+        try (java.util.stream.Stream<Path> list = Files.list(folder)) {
+            files = list.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+        } catch (IOException e) {
+            throw new ModelException(folder, "cannot list: " + e.getMessage(), true, e);
+        }
+        if (files.size() == 1) {
+            return files.get(0);
+        }
+        throw new ModelException(folder, files.isEmpty()
+                ? "is a folder without a safetensors index or file; give the model file itself"
+                : "is a folder with " + files.size() + " .safetensors files and no " + ShardedSafetensors.INDEX
+                + "; give one file, or the checkpoint's index");
+    }
+
     /** The format of {@code file}: zip → PyTorch; a plausible safetensors header → safetensors; otherwise ONNX by name. */
     public static ModelFormat detect(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new ModelException(file, "is a folder; give the model file itself");
+        if (Files.isDirectory(file) || shardedIndex(file).isPresent()) {
+            shardedIndex(file).orElseGet(() -> singleSafetensors(file));
+            return ModelFormat.SAFETENSORS;
         }
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
