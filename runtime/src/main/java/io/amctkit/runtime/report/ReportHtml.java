@@ -172,7 +172,8 @@ public final class ReportHtml {
                 ? pct(a.fakeQuant().getAsDouble()) + " fake-quant" : a.pruned().isPresent() ? pct(a.pruned().getAsDouble())
                 + " pruned" : pct(a.floatModel()) + " float", a.line().replaceFirst("^model: top-1 accuracy ", "")));
         card(h, "weights", mb(result.bitsBefore()) + " → " + mb(result.bitsAfter()),
-                String.format(Locale.ROOT, "compression %.2f×; %,d → %,d parameters", result.compressionRatio(),
+                String.format(Locale.ROOT, "compression %.2f× from the stored %s; %,d → %,d parameters", result.compressionRatio(),
+                        String.join("/", result.storedTypes()),
                         result.paramsBefore(), result.paramsAfter()));
         long quantized = result.layers().stream().filter(LayerReport::quantized).count();
         long pruned = result.layers().stream().filter(l -> !l.pruneKind().isEmpty()).count();

@@ -32,6 +32,7 @@ public final class SessionJson {
                 .put("quantized", result.layers().stream().filter(l -> l.quantized()).count())
                 .put("params_before", result.paramsBefore()).put("params_after", result.paramsAfter())
                 .put("bytes_before", result.bitsBefore() / 8).put("bytes_after", (result.bitsAfter() + 7) / 8)
+                .put("stored_types", String.join("/", result.storedTypes()))
                 .put("compression", result.compressionRatio());
         ArrayNode worst = totals.putArray("lowest_weight_sqnr");
         result.worstLayers(3).forEach(l -> worst.add(l.name()));

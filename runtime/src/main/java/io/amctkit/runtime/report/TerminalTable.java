@@ -49,7 +49,7 @@ public final class TerminalTable {
             rows.add(new String[]{l.name(), l.type(), done(result, l), l.error().map(e -> dB(e.sqnrDb())).orElse("-"),
                     result.activation(l.name()).map(a -> dB(a.sqnrDb())).orElse("-"),
                     l.pruneKind().isEmpty() ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * l.realisedSparsity()),
-                    size(4 * l.paramsBefore()) + style.arrow() + size((l.bitsAfter() + 7) / 8)});
+                    size(l.bitsBefore() / 8) + style.arrow() + size((l.bitsAfter() + 7) / 8)});
         }
         return rows;
     }

@@ -23,7 +23,9 @@ import java.util.OptionalInt;
  * @param filters         output channels before
  * @param paramsBefore    weight parameters before
  * @param paramsAfter     weight parameters after pruning
- * @param bitsAfter       storage bits of the weights after quantization and pruning (32 per float weight)
+ * @param storedType      the weights' element type in the model file (F32, F16, BF16, F64)
+ * @param bitsBefore      storage bits of the weights as stored (16 per BF16 weight)
+ * @param bitsAfter       storage bits of the weights after quantization and pruning (a float weight left as stored)
  * @param macsPerPosition multiply-accumulates per output position (per token for Linear), before → after
  * @param notes           AMCT quirks and inferences worth knowing
  * @param artifacts       scales, removed filters and the packed 2:4 mask, for the record file
@@ -31,7 +33,8 @@ import java.util.OptionalInt;
 public record LayerReport(String name, String type, boolean quantized, String weightAlgo, int weightBits, boolean channelWise,
                           double scaleMin, double scaleMax, Optional<WeightError> error, String pruneKind,
                           double requestedSparsity, double realisedSparsity, Optional<Boolean> twoFourCompliant,
-                          OptionalInt keptFilters, int filters, long paramsBefore, long paramsAfter, long bitsAfter,
+                          OptionalInt keptFilters, int filters, long paramsBefore, long paramsAfter, String storedType,
+                          long bitsBefore, long bitsAfter,
                           long macsPerPosition, long macsPerPositionAfter, List<String> notes,
                           LayerArtifacts artifacts) {
 
@@ -39,7 +42,7 @@ public record LayerReport(String name, String type, boolean quantized, String we
         notes = List.copyOf(notes);
     }
 
-    /** Storage bits per original weight after compression (32 when untouched). */
+    /** Storage bits per original weight after compression (the stored width when untouched). */
     public double effectiveBits() {
         return paramsBefore == 0 ? 0 : (double) bitsAfter / paramsBefore;
     }

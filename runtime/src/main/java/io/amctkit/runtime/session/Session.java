@@ -75,12 +75,15 @@ public final class Session {
         Optional<QuantPlan> q = plan == null ? Optional.empty() : plan.quant().filter(QuantPlan::enabled);
         Optional<PrunePlan> p = plan == null ? Optional.empty() : plan.prune().filter(PrunePlan::enabled);
         long params = layer.weight().elements();
+        String stored = layer.weight().dtype().name();
+        int storedBits = 8 * layer.weight().dtype().bytes();
         long macs = macsPerPosition(layer);
         int filters = layer.outChannels().orElse((int) layer.weightShape()[0]);
         List<String> notes = new ArrayList<>(plan == null ? List.of() : plan.quirks());
         if (q.isEmpty() && p.isEmpty()) {
             return new LayerReport(layer.name(), layer.type(), false, "", 0, false, Double.NaN, Double.NaN, Optional.empty(),
-                    "", 0, 0, Optional.empty(), OptionalInt.empty(), filters, params, params, 32 * params, macs, macs, notes,
+                    "", 0, 0, Optional.empty(), OptionalInt.empty(), filters, params, params, stored, storedBits * params,
+                    storedBits * params, macs, macs, notes,
                     LayerArtifacts.NONE);
         }
         INDArray w = weightRows(layer);
@@ -171,12 +174,13 @@ public final class Session {
                     mask.close();
                 }
             }
-            long bitsAfter = q.isPresent() ? paramsAfter * bits : 32 * paramsAfter;
+            long bitsAfter = q.isPresent() ? paramsAfter * bits : storedBits * paramsAfter;
             if (pruneKind.equals("2:4")) {
                 bitsAfter += 2 * paramsAfter;   // a 2-bit position index per kept weight of each group of 4
             }
             return new LayerReport(layer.name(), layer.type(), q.isPresent(), algo, bits, channelWise, scaleMin, scaleMax,
-                    error, pruneKind, requested, realised, compliant, kept, filters, params, paramsAfter, bitsAfter, macs,
+                    error, pruneKind, requested, realised, compliant, kept, filters, params, paramsAfter, stored,
+                    storedBits * params, bitsAfter, macs,
                     macsAfter, notes, new LayerArtifacts(weightScales, activation, prunedFilters, packedMask, maskShape));
         } finally {
             w.close();
@@ -238,7 +242,7 @@ public final class Session {
         return new LayerReport(r.name(), r.type(), r.quantized(), r.weightAlgo(), r.weightBits(), r.channelWise(),
                 r.scaleMin(), r.scaleMax(), r.error(), r.pruneKind(), r.requestedSparsity(), r.realisedSparsity(),
                 r.twoFourCompliant(), r.keptFilters(), r.filters(), r.paramsBefore(), Math.round(r.paramsAfter() * share),
-                Math.round(r.bitsAfter() * share), r.macsPerPosition(), Math.round(r.macsPerPositionAfter() * share), notes,
+                r.storedType(), r.bitsBefore(), Math.round(r.bitsAfter() * share), r.macsPerPosition(), Math.round(r.macsPerPositionAfter() * share), notes,
                 r.artifacts());
     }
 }

@@ -48,16 +48,24 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
         return layers.stream().mapToLong(LayerReport::paramsAfter).sum();
     }
 
-    /** Storage of the layers' weights in bits, before (float32) and after. */
+    /** Storage of the layers' weights in bits, before (as stored in the model file) and after. */
     public long bitsBefore() {
-        return 32 * paramsBefore();
+        return layers.stream().mapToLong(LayerReport::bitsBefore).sum();
+    }
+
+    /** The element types the layers' weights are stored in, most weights first (e.g. "BF16"). */
+    public List<String> storedTypes() {
+        java.util.Map<String, Long> weights = new java.util.LinkedHashMap<>();
+        layers.forEach(l -> weights.merge(l.storedType(), l.paramsBefore(), Long::sum));
+        return weights.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                .map(java.util.Map.Entry::getKey).toList();
     }
 
     public long bitsAfter() {
         return layers.stream().mapToLong(LayerReport::bitsAfter).sum();
     }
 
-    /** float32 size / compressed size of the layers' weights. */
+    /** stored size / compressed size of the layers' weights. */
     public double compressionRatio() {
         return bitsAfter() == 0 ? 0 : (double) bitsBefore() / bitsAfter();
     }
@@ -137,8 +145,9 @@ public record SessionResult(Path model, Resolution resolution, List<LayerReport>
         long pruned = layers.stream().filter(l -> l.pruneKind().equals("2:4")
                 || (l.pruneKind().equals("filter") && l.keptFilters().orElse(l.filters()) < l.filters())).count();
         s.append(String.format("%d layers: %d quantized, %d pruned; weights %d -> %d parameters, %.2f MB -> %.2f MB"
-                        + " (compression %.2fx)%n", layers.size(), quantized, pruned, paramsBefore(), paramsAfter(),
-                bitsBefore() / 8e6, bitsAfter() / 8e6, compressionRatio()));
+                        + " (compression %.2fx%s)%n", layers.size(), quantized, pruned, paramsBefore(), paramsAfter(),
+                bitsBefore() / 8e6, bitsAfter() / 8e6, compressionRatio(),
+                storedTypes().equals(List.of("F32")) || layers.isEmpty() ? "" : " from the stored " + String.join("/", storedTypes())));
         java.util.Map<String, String> whole = filterPruning.keptWhole();
         if (!whole.isEmpty()) {
             long asked = layers.stream().filter(l -> l.pruneKind().equals("filter")).count();

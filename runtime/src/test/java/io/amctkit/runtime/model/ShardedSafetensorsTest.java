@@ -121,6 +121,31 @@ class ShardedSafetensorsTest {
         }
     }
 
+    /**
+     * {@code report --seed quant} on the BF16 checkpoint: the summary names the stored type and measures compression
+     * from it (INT8 weights from BF16 halve the size: 2×, not the 4× a float32 baseline would claim).
+     */
+    @Test
+    void aReportMeasuresCompressionFromTheStoredType() throws IOException {
+        Path folder = dir.resolve("bf16");
+        Files.createDirectories(folder);
+        new SafetensorsWriter().raw("model.layers.0.mlp.up_proj.weight", "BF16", ones("BF16", 64 * 32), 64, 32)
+                .write(folder.resolve("model-00001-of-00002.safetensors"));
+        new SafetensorsWriter().raw("model.layers.0.mlp.down_proj.weight", "BF16", ones("BF16", 32 * 64), 32, 64)
+                .write(folder.resolve("model-00002-of-00002.safetensors"));
+        writeIndex(folder, Map.of("model.layers.0.mlp.up_proj.weight", "model-00001-of-00002.safetensors",
+                "model.layers.0.mlp.down_proj.weight", "model-00002-of-00002.safetensors"));
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int exit = io.amctkit.cli.Main.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "report", "--model",
+                folder.toString(), "--seed", "quant", "--format", "json");
+        assertEquals(0, exit, err.toString());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+        assertEquals("BF16", json.findValue("stored_types").asText(), out.toString());
+        assertEquals(2 * 4096L, json.findValue("bytes_before").asLong(), "two bytes per BF16 weight");
+        assertEquals(4096L, json.findValue("bytes_after").asLong(), "one byte per INT8 weight");
+    }
+
     private ModelException refused(Path index) {
         return assertThrows(ModelException.class, () -> Models.open(index));
     }
