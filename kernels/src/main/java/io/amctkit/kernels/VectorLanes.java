@@ -14,10 +14,11 @@ import java.nio.ByteOrder;
 /**
  * {@link Lanes} on the JDK's Vector API, loading and storing ND4J's direct buffers in place (no heap staging). The
  * element-wise loops use the widest float vectors of the CPU (256 or 512 bits); the loops whose sums must equal the
- * scalar ones use 256-bit float vectors, which give the sixteen lanes {@link Lanes} fixes as two vectors and widen to
- * double in two halves. Clamps are compare-and-blend, which equals {@code Math.max/min} here (the bounds are ordered,
- * finite and never −0) and costs two instructions instead of {@code max}'s NaN-safe sequence. Loaded only when
- * {@code jdk.incubator.vector} is resolved.
+ * scalar ones use 256-bit float vectors: the sum of squares keeps its sixteen float lanes as two vectors, the gradient
+ * sums add the two halves of each sixteen in float and widen that to eight double lanes ({@link Lanes#sumTerms}), and
+ * IFMR widens each candidate's squared error to its own double lane. Clamps are compare-and-blend, which equals
+ * {@code Math.max/min} here (the bounds are ordered, finite and never −0) and costs two instructions instead of
+ * {@code max}'s NaN-safe sequence. Loaded only when {@code jdk.incubator.vector} is resolved.
  */
 final class VectorLanes implements Lanes {
 
