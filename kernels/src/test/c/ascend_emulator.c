@@ -13,8 +13,10 @@
  * (aclrtSetDevice, aclrtCreateContext or aclrtSetCurrentContext on that thread); without one they fail with 107002.
  * A repeatable executor (aclSetAclOpExecutorRepeatable) survives its launch and is released by
  * aclDestroyAclOpExecutor; destroying an executor that is not repeatable is outside CANN's contract and fails here.
+ * Like CANN, it may be called from several threads at once: the shared state is behind one mutex.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,7 @@ int emu_is_device(const void *p, size_t bytes);
 static void *blocks[MAX_BLOCKS];
 static size_t block_sizes[MAX_BLOCKS];
 static long counters[EMU_COUNTERS];
+static pthread_mutex_t state = PTHREAD_MUTEX_INITIALIZER;   /* guards blocks, block_sizes and counters */
 static int device_count = 1, initialised, finalized;
 static char fail_function[128];
 static int fail_status;
@@ -88,15 +91,20 @@ int emu_injected(const char *function) {
     }
     return 0;
 }
-void emu_count(int counter, long delta) { counters[counter] += delta; }
+void emu_count(int counter, long delta) {
+    pthread_mutex_lock(&state);
+    counters[counter] += delta;
+    pthread_mutex_unlock(&state);
+}
 int emu_has_context(void) { return current != 0; }
 int emu_is_device(const void *p, size_t bytes) {
-    for (int i = 0; i < MAX_BLOCKS; i++) {
-        if (blocks[i] && (const char *) p >= (char *) blocks[i] && (const char *) p + bytes <= (char *) blocks[i] + block_sizes[i]) {
-            return 1;
-        }
+    int found = 0;
+    pthread_mutex_lock(&state);
+    for (int i = 0; i < MAX_BLOCKS && !found; i++) {
+        found = blocks[i] && (const char *) p >= (char *) blocks[i] && (const char *) p + bytes <= (char *) blocks[i] + block_sizes[i];
     }
-    return 0;
+    pthread_mutex_unlock(&state);
+    return found;
 }
 
 int aclInit(const char *config) { (void) config; if (initialised) return 100002; initialised = 1; return emu_injected("aclInit"); }
@@ -121,7 +129,7 @@ int aclrtGetDeviceCount(uint32_t *count) { int s = emu_injected("aclrtGetDeviceC
 int aclrtSetDevice(int32_t id) {
     int s = emu_injected("aclrtSetDevice"); if (s) return s;
     if (id < 0 || id >= device_count) return 107001;
-    if (!default_context) { default_context = calloc(1, sizeof *default_context); counters[EMU_CONTEXTS]++; }
+    if (!default_context) { default_context = calloc(1, sizeof *default_context); emu_count(EMU_CONTEXTS, 1); }
     default_context->device = id;
     current = default_context;
     return 0;
@@ -130,7 +138,7 @@ int aclrtResetDevice(int32_t id) {
     (void) id;
     if (default_context) {
         if (current == default_context) current = 0;
-        free(default_context); default_context = 0; counters[EMU_CONTEXTS]--;
+        free(default_context); default_context = 0; emu_count(EMU_CONTEXTS, -1);
     }
     return 0;
 }
@@ -140,7 +148,7 @@ int aclrtCreateContext(void **context, int32_t id) {
     if (id < 0 || id >= device_count) return 107001;
     emu_context *c = calloc(1, sizeof *c);
     c->device = id;
-    counters[EMU_CONTEXTS]++;
+    emu_count(EMU_CONTEXTS, 1);
     current = c;   /* as CANN: the new context becomes the calling thread's */
     *context = c;
     return 0;
@@ -154,19 +162,19 @@ int aclrtSetCurrentContext(void *context) {
 int aclrtDestroyContext(void *context) {
     if (!context) return 100000;
     if (current == context) current = 0;
-    free(context); counters[EMU_CONTEXTS]--;
+    free(context); emu_count(EMU_CONTEXTS, -1);
     return 0;
 }
 
 int aclrtCreateStream(void **stream) {
     int s = emu_injected("aclrtCreateStream"); if (s) return s;
     if (!current) return ACL_ERROR_RT_CONTEXT_NULL;
-    *stream = malloc(1); counters[EMU_STREAMS]++; return 0;
+    *stream = malloc(1); emu_count(EMU_STREAMS, 1); return 0;
 }
 int aclrtDestroyStream(void *stream) {
     if (!stream) return 107000;
     if (!current) return ACL_ERROR_RT_CONTEXT_NULL;
-    free(stream); counters[EMU_STREAMS]--; return 0;
+    free(stream); emu_count(EMU_STREAMS, -1); return 0;
 }
 int aclrtSynchronizeStream(void *stream) {
     (void) stream;
@@ -178,26 +186,34 @@ int aclrtMalloc(void **p, size_t size, int policy) {
     (void) policy;
     int s = emu_injected("aclrtMalloc"); if (s) return s;
     if (!current) return ACL_ERROR_RT_CONTEXT_NULL;
+    int status = 207001;   /* out of (emulated) device memory */
+    pthread_mutex_lock(&state);
     for (int i = 0; i < MAX_BLOCKS; i++) {
         if (!blocks[i]) {
             blocks[i] = calloc(1, size ? size : 1);
             block_sizes[i] = size;
             *p = blocks[i];
             counters[EMU_ALLOCATIONS]++;
-            return 0;
+            status = 0;
+            break;
         }
     }
-    return 207001;   /* out of (emulated) device memory */
+    pthread_mutex_unlock(&state);
+    return status;
 }
 
 int aclrtFree(void *p) {
     if (!current) return ACL_ERROR_RT_CONTEXT_NULL;
+    int status = 107000;   /* not a device pointer */
+    pthread_mutex_lock(&state);
     for (int i = 0; i < MAX_BLOCKS; i++) {
         if (blocks[i] == p) {
-            free(p); blocks[i] = 0; counters[EMU_ALLOCATIONS]--; return 0;
+            free(p); blocks[i] = 0; counters[EMU_ALLOCATIONS]--; status = 0;
+            break;
         }
     }
-    return 107000;   /* not a device pointer */
+    pthread_mutex_unlock(&state);
+    return status;
 }
 
 int aclrtMemcpy(void *dst, size_t destMax, const void *src, size_t count, int kind) {

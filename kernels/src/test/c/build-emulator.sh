@@ -9,7 +9,7 @@ src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/ascend_emulator.c"
 out="$1"
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/cann-8.5" "$out/cann-8.0"
-flags=(-shared -fPIC -O2 -ffp-contract=off -Wall)
+flags=(-shared -fPIC -O2 -ffp-contract=off -Wall -pthread)
 link=(-L"$out/lib" -lascendcl -lm -Wl,-rpath,'$ORIGIN')
 gcc "${flags[@]}" -DEMU_ACL -Wl,-soname,libascendcl.so -o "$out/lib/libascendcl.so" "$src" -lm
 gcc "${flags[@]}" -DEMU_NNOPBASE -Wl,-soname,libnnopbase.so -o "$out/lib/libnnopbase.so" "$src" "${link[@]}"
