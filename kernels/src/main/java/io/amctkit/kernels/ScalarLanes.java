@@ -190,7 +190,8 @@ final class ScalarLanes implements Lanes {
         float[] tb = new float[BLOCK];
         double[] la = new double[8];
         double[] lb = new double[8];
-        double[] tail = new double[2];
+        double tailA = 0;
+        double tailB = 0;
         int full = len / 16 * 16;
         for (int i = 0; i < len; i += BLOCK) {
             int n = Math.min(BLOCK, len - i);
@@ -209,23 +210,28 @@ final class ScalarLanes implements Lanes {
             }
             out.put(from + i, xb, 0, n);
             int blockFull = Math.max(0, Math.min(n, full - i));   // BLOCK is a multiple of 16
-            addTerms(ta, blockFull, n, la, tail, 0);
-            addTerms(tb, blockFull, n, lb, tail, 1);
+            tailA += addTerms(ta, blockFull, n, la);
+            tailB += addTerms(tb, blockFull, n, lb);
         }
-        sums[0] += Lanes.sumTerms(la, tail[0]);
-        sums[1] += Lanes.sumTerms(lb, tail[1]);
+        sums[0] += Lanes.sumTerms(la, tailA);
+        sums[1] += Lanes.sumTerms(lb, tailB);
     }
 
-    /** Adds {@code terms[0, full)} to the eight lanes ({@link Lanes#sumTerms}'s pairs) and {@code terms[full, n)} to the tail. */
-    private static void addTerms(float[] terms, int full, int n, double[] lanes, double[] tail, int which) {
+    /**
+     * Adds {@code terms[0, full)} to the eight lanes ({@link Lanes#sumTerms}'s pairs) and returns the in-order sum of
+     * {@code terms[full, n)}, the tail (non-empty only in the last block).
+     */
+    private static double addTerms(float[] terms, int full, int n, double[] lanes) {
         for (int k = 0; k < full; k += 16) {
             for (int j = 0; j < 8; j++) {
                 lanes[j] += terms[k + j] + terms[k + j + 8];
             }
         }
+        double tail = 0;
         for (int k = full; k < n; k++) {
-            tail[which] += terms[k];
+            tail += terms[k];
         }
+        return tail;
     }
 
     @Override
@@ -235,7 +241,7 @@ final class ScalarLanes implements Lanes {
         float[] wb = new float[BLOCK];
         float[] gb = new float[BLOCK];
         double[] lanes = new double[8];
-        double[] tail = new double[1];
+        double tail = 0;
         float upperThr = s * (h - 1);
         float lowerThr = -s * h;
         int full = len / 16 * 16;
@@ -249,9 +255,9 @@ final class ScalarLanes implements Lanes {
                 float t = v > upperThr ? h - 1 : (v < lowerThr ? -h : ((x + Fp32.ROUNDER) - Fp32.ROUNDER) - x);
                 wb[k] = (t * r) * gb[k];
             }
-            addTerms(wb, Math.max(0, Math.min(n, full - i)), n, lanes, tail, 0);
+            tail += addTerms(wb, Math.max(0, Math.min(n, full - i)), n, lanes);
         }
-        return Lanes.sumTerms(lanes, tail[0]);
+        return Lanes.sumTerms(lanes, tail);
     }
 
     @Override

@@ -97,9 +97,8 @@ public record Cann(Acl acl, NnOpBase base, OpApi ops, String where, int devices)
             Path acl = d.resolve("libascendcl.so");
             Optional<Path> ops = OPERATOR_LIBRARIES.stream().map(d::resolve).filter(Files::isRegularFile).findFirst();
             if (Files.isRegularFile(acl) && ops.isPresent()) {
-                Path base = dirs.stream().map(x -> x.resolve("libnnopbase.so")).filter(Files::isRegularFile)
-                        .sorted((a, b) -> Boolean.compare(!a.getParent().equals(d), !b.getParent().equals(d)))
-                        .findFirst().orElse(ops.get());
+                Path base = java.util.stream.Stream.concat(java.util.stream.Stream.of(d), dirs.stream())
+                        .map(x -> x.resolve("libnnopbase.so")).filter(Files::isRegularFile).findFirst().orElse(ops.get());
                 return Optional.of(new Layout(d, acl, ops.get(), base, version));
             }
         }

@@ -61,14 +61,7 @@ public final class Models {
      */
     static Optional<Path> shardedIndex(Path path) {
         if (Files.isDirectory(path)) {
-            try (java.util.stream.Stream<Path> files = Files.list(path)) {
-                if (files.noneMatch(f -> f.getFileName().toString().endsWith(".safetensors.index.json"))) {
-                    return Optional.empty();
-                }
-            } catch (IOException e) {
-                throw new ModelException(path, "cannot list: " + e.getMessage(), true, e);
-            }
-            return Optional.of(ShardedSafetensors.indexIn(path));
+            return ShardedSafetensors.indexIn(path);
         }
         return path.getFileName() != null && path.getFileName().toString().endsWith(".index.json") ? Optional.of(path) : Optional.empty();
     }
@@ -92,8 +85,11 @@ public final class Models {
 
     /** The format of {@code file}: zip → PyTorch; a plausible safetensors header → safetensors; otherwise ONNX by name. */
     public static ModelFormat detect(Path file) {
-        if (Files.isDirectory(file) || shardedIndex(file).isPresent()) {
-            shardedIndex(file).orElseGet(() -> singleSafetensors(file));
+        if (shardedIndex(file).isPresent()) {
+            return ModelFormat.SAFETENSORS;
+        }
+        if (Files.isDirectory(file)) {
+            singleSafetensors(file);   // names what is wrong with the folder, or it holds one safetensors file
             return ModelFormat.SAFETENSORS;
         }
         byte[] head;

@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -48,25 +49,25 @@ public final class ShardedSafetensors {
         this.tensors = tensors;
     }
 
-    /** The index a folder holds ({@code model.safetensors.index.json}, else the only {@code *.safetensors.index.json}). */
-    public static Path indexIn(Path folder) {
+    /**
+     * The index a folder holds ({@code model.safetensors.index.json}, else the only {@code *.safetensors.index.json});
+     * empty when it holds none, an error when it holds several.
+     */
+    public static Optional<Path> indexIn(Path folder) {
         Path usual = folder.resolve(INDEX);
         if (Files.isRegularFile(usual)) {
-            return usual;
+            return Optional.of(usual);
         }
         try (Stream<Path> files = Files.list(folder)) {
             List<Path> indexes = files.filter(f -> f.getFileName().toString().endsWith(".safetensors.index.json")).sorted().toList();
-            if (indexes.size() == 1) {
-                return indexes.get(0);
-            }
             if (indexes.size() > 1) {
                 throw new ModelException(folder, "holds " + indexes.size() + " safetensors indexes " + names(indexes)
                         + "; give the one to read");
             }
+            return indexes.stream().findFirst();
         } catch (IOException e) {
             throw new ModelException(folder, "cannot list: " + e.getMessage(), true, e);
         }
-        throw new ModelException(folder, "is a folder without " + INDEX + "; give a model file or a folder with a safetensors index");
     }
 
     /** Opens the checkpoint described by {@code index}: reads the index and every shard's header, and checks them. */
