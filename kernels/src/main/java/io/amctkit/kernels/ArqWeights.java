@@ -78,6 +78,54 @@ public final class ArqWeights {
         return new Result(out, f);
     }
 
+    /** ARQ's factors for a weight and the error its fake quantization makes. */
+    public record Summary(ScaleOffset factors, QuantError error) {
+    }
+
+    /**
+     * What {@link #forward} gives a report, without writing the fake-quantized weight: the same factors (symmetric, no
+     * offset, as the real pipeline) and the {@link QuantError} of its fake quantization, each row's statistics, factors
+     * and error computed in one pass over the row (per channel). Needs no memory of the weight's size.
+     */
+    public static Summary summary(INDArray weight, WeightLayout layout, int bits, boolean channelWise, Parallel parallel) {
+        if (weight.rank() < 1 || weight.length() == 0) {
+            throw new KernelException("ARQ needs a non-empty weight with output channels on axis 0; got shape "
+                    + java.util.Arrays.toString(weight.shape()));
+        }
+        INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
+        ByteBuffer in = Tensors.bytes(w);
+        Lanes lanes = Lanes.best();
+        int n = (int) w.length();
+        int cout = (int) w.size(0);
+        int row = n / cout;
+        if (channelWise && cout > 1) {
+            float[] scale = new float[cout];
+            int[] offset = new int[cout];
+            double[][] parts = new double[cout][];
+            parallel.forRows(cout, row, (from, to) -> {
+                float[] mm = new float[2];
+                float qmin = Fp32.qmin(bits);
+                float qmax = Fp32.qmax(bits);
+                for (int c = from; c < to; c++) {
+                    int base = c * row;
+                    lanes.maxMin(in, base, row, mm);
+                    requireFinite(mm, in, base, base + row);
+                    ScaleOffset rowFactors = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, false, bits);
+                    scale[c] = rowFactors.scale(0);
+                    offset[c] = rowFactors.offset(0);
+                    double[] acc = new double[4];
+                    lanes.quantError(in, base, row, scale[c], qmin, qmax, acc);   // the row is still in cache
+                    parts[c] = acc;
+                }
+            });
+            return new Summary(new ScaleOffset(scale, offset), QuantError.sum(parts, n));
+        }
+        float[][] mm = ChannelStats.maxMin(in, 1, n, parallel);
+        requireFinite(new float[]{mm[0][0], mm[1][0]}, in, 0, n);
+        ScaleOffset f = ScaleOffset.calculate(mm[0], mm[1], false, bits);
+        return new Summary(f, QuantError.fused(in, n, f.scale(), bits, parallel));
+    }
+
     /** max/min NaN or infinite: name the first offending element, as AMCT's check_quant_data rejects it. */
     private static void requireFinite(float[] maxMin, ByteBuffer in, int from, int to) {
         if (!Float.isFinite(maxMin[0]) || !Float.isFinite(maxMin[1])) {

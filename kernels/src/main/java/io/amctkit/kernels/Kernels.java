@@ -32,6 +32,32 @@ public interface Kernels extends AutoCloseable {
     /** 2:4 keep-mask along {@code axis}. */
     INDArray selectiveMask(INDArray weight, int axis);
 
+    /**
+     * ARQ's factors and the error of its fake quantization (what a report needs, not the fake-quantized weight). This
+     * default runs {@link #arq} and measures on the host; a backend may fuse the two and skip the weight-sized output.
+     */
+    default ArqWeights.Summary arqSummary(INDArray weight, WeightLayout layout, int bits, boolean channelWise) {
+        ArqWeights.Result r = arq(weight, layout, bits, channelWise);
+        try {
+            INDArray original = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
+            INDArray quantized = Tensors.asFloat32(layout.toCoutFirst(r.fakeQuantized()));
+            return new ArqWeights.Summary(r.factors(), QuantError.between(Tensors.floats(original), Tensors.floats(quantized),
+                    r.factors().scale(), bits));
+        } finally {
+            r.fakeQuantized().close();
+        }
+    }
+
+    /** {@link #selectiveMask}, packed as AMCT's record stores it. This default packs the backend's float mask. */
+    default SelectiveMask.Packed selectiveMaskPacked(INDArray weight, int axis) {
+        INDArray mask = selectiveMask(weight, axis);
+        try {
+            return SelectiveMask.pack(mask, axis, Parallel.sequential());
+        } finally {
+            mask.close();
+        }
+    }
+
     /** Balanced-L2 filter pruning of one prune record (its producers). */
     FilterPruner.Result filterPrune(String layer, List<INDArray> producers, int[] pruneAxes, double pruneRatio,
                                     int pruneGroup, boolean ascendOptimized);

@@ -55,6 +55,15 @@ interface Lanes {
                           int next, float[] nextMaxMin);
 
     /**
+     * The error of symmetric fake quantization ({@link #fakeQuant} with offset 0) of {@code len} floats from float index
+     * {@code from} of {@code src}, without writing the quantized values: with q the fake-quantized x and e = x − q (in
+     * float), adds Σ x² to {@code acc[0]} and Σ e² to {@code acc[1]} (each term in float, summed as {@link #sumTerms}
+     * describes), raises {@code acc[2]} to the largest |e|, and adds to {@code acc[3]} how many q lie on an extreme
+     * level (q ≤ qmin·s or q ≥ qmax·s). The input must be finite.
+     */
+    void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc);
+
+    /**
      * The deploy model's levels ({@link DeployQuant}): x·inv + o clamped to [qmin, qmax] and rounded half to even
      * (never −0), from float index {@code from} of {@code src} into the same indices of {@code dst}.
      */
@@ -65,7 +74,12 @@ interface Lanes {
      * multiples of 4, each run of 4 one group) into the same indices of {@code keep}: 1 for the two largest |w| of a
      * group, 0 for the others; ties as torch's CPU topk ({@link NthElement}). NaN is rejected naming its flat index.
      */
-    void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len);
+    default void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len) {
+        twoOfFour(w, from, keep, from, len);
+    }
+
+    /** {@link #twoOfFour(ByteBuffer, ByteBuffer, int, int)} writing the mask from float index {@code keepFrom} of {@code keep}. */
+    void twoOfFour(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len);
 
     /**
      * ULQ's backward over {@code len} floats from float index {@code from}: with u = [x &gt; hi], l = [x &lt; lo],

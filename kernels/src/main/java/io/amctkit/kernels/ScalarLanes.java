@@ -120,6 +120,46 @@ final class ScalarLanes implements Lanes {
     }
 
     @Override
+    public void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
+        FloatBuffer in = floats(src);
+        float[] xb = new float[BLOCK];
+        float[] signal = new float[BLOCK];
+        float[] noise = new float[BLOCK];
+        double[] ls = new double[8];
+        double[] ln = new double[8];
+        double tailS = 0;
+        double tailN = 0;
+        float largest = 0f;
+        long saturated = 0;
+        float lo = qmin * s;
+        float hi = qmax * s;
+        int full = len / 16 * 16;
+        for (int i = 0; i < len; i += BLOCK) {
+            int n = Math.min(BLOCK, len - i);
+            in.get(from + i, xb, 0, n);
+            for (int k = 0; k < n; k++) {
+                float x = xb[k];
+                float t = x / s;
+                t = t < qmin ? qmin : t;
+                t = t > qmax ? qmax : t;
+                float q = ((t + Fp32.ROUNDER) - Fp32.ROUNDER) * s;
+                float e = x - q;
+                signal[k] = x * x;
+                noise[k] = e * e;
+                largest = Math.max(largest, Math.abs(e));
+                saturated += q <= lo || q >= hi ? 1 : 0;
+            }
+            int blockFull = Math.max(0, Math.min(n, full - i));
+            tailS += addTerms(signal, blockFull, n, ls);
+            tailN += addTerms(noise, blockFull, n, ln);
+        }
+        acc[0] += Lanes.sumTerms(ls, tailS);
+        acc[1] += Lanes.sumTerms(ln, tailN);
+        acc[2] = Math.max(acc[2], largest);
+        acc[3] += saturated;
+    }
+
+    @Override
     public void deployLevels(ByteBuffer src, ByteBuffer dst, int from, int len, float inv, float o, float qmin, float qmax) {
         FloatBuffer in = floats(src);
         FloatBuffer out = floats(dst);
@@ -136,7 +176,7 @@ final class ScalarLanes implements Lanes {
     }
 
     @Override
-    public void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len) {
+    public void twoOfFour(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len) {
         FloatBuffer in = floats(w);
         FloatBuffer out = floats(keep);
         float[] buf = new float[Math.min(BLOCK, Math.max(4, len))];
@@ -145,7 +185,7 @@ final class ScalarLanes implements Lanes {
             int n = Math.min(buf.length, len - i);
             in.get(from + i, buf, 0, n);
             twoOfFour(buf, mask, 0, n, from + i);
-            out.put(from + i, mask, 0, n);
+            out.put(keepFrom + i, mask, 0, n);
         }
     }
 

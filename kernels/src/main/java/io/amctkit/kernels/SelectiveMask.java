@@ -37,16 +37,151 @@ public final class SelectiveMask {
         return updateFreq == 0 ? forwardCount == 0 : forwardCount % updateFreq == 0;
     }
 
+    /**
+     * A 2:4 mask packed as AMCT's record file stores it ({@code numpy.packbits} of the 0/1 mask in C order, 8 bytes per
+     * little-endian {@code long}), how many weights it keeps of how many, and whether every group of 4 along the axis keeps
+     * at most 2.
+     */
+    public record Packed(long[] words, long kept, long elements, boolean compliant) {
+        public Packed {
+            words = words.clone();
+        }
+
+        @Override
+        public long[] words() {
+            return words.clone();
+        }
+    }
+
+    /** Floats per piece of a packed mask: a multiple of 64 (whole words) and of 4 (whole groups). */
+    private static final int PIECE = 4096;
+
+    /**
+     * {@link #mask}, packed, without a float mask of the weight's size: in the common layout (Linear, 1x1 Conv: groups of
+     * 4 contiguous floats) each piece of the weight is masked into a small buffer and packed from there; other layouts
+     * pack the float mask.
+     */
+    public static Packed packed(INDArray weight, int axis, Parallel parallel) {
+        requireAxis(weight, axis);
+        INDArray w = Tensors.asFloat32(weight);
+        long[] shape = w.shape();
+        int c = (int) shape[axis];
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= (int) shape[d];
+        }
+        int n = (int) w.length();
+        long[] words = new long[(n + 63) / 64];
+        int pieces = (n + PIECE - 1) / PIECE;
+        long[] kept = new long[pieces];
+        if (c > 2 && inner == 1 && c % 4 == 0) {
+            java.nio.ByteBuffer wb = Tensors.bytes(w);
+            Lanes lanes = Lanes.best();
+            parallel.forRows(pieces, PIECE, (first, last) -> {
+                java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocateDirect(PIECE * Float.BYTES)
+                        .order(java.nio.ByteOrder.nativeOrder());
+                for (int p = first; p < last; p++) {
+                    int from = p * PIECE;
+                    int len = Math.min(PIECE, n - from);
+                    lanes.twoOfFour(wb, from, scratch, 0, len);
+                    kept[p] = MaskBits.pack(scratch, 0, len, words, from / 64);
+                }
+            });
+            long total = 0;
+            for (long k : kept) {
+                total += k;
+            }
+            return new Packed(words, total, n, groupsOfFourKeepTwo(words, n));
+        }
+        INDArray m = mask(w, axis, parallel);
+        try {
+            return pack(m, axis, parallel);
+        } finally {
+            m.close();
+        }
+    }
+
+    /** A 0/1 float32 mask (as {@link #mask} gives, along {@code axis}) packed as {@link #packed} packs it. */
+    public static Packed pack(INDArray mask, int axis, Parallel parallel) {
+        requireAxis(mask, axis);
+        int n = (int) mask.length();
+        long[] words = new long[(n + 63) / 64];
+        int pieces = (n + PIECE - 1) / PIECE;
+        long[] kept = new long[pieces];
+        java.nio.ByteBuffer mb = Tensors.bytes(Tensors.asFloat32(mask));
+        parallel.forRows(pieces, PIECE, (first, last) -> {
+            for (int p = first; p < last; p++) {
+                int from = p * PIECE;
+                kept[p] = MaskBits.pack(mb, from, Math.min(PIECE, n - from), words, from / 64);
+            }
+        });
+        long total = 0;
+        for (long k : kept) {
+            total += k;
+        }
+        return new Packed(words, total, n, compliant(words, mask.shape(), axis));
+    }
+
+    /** Whether every 4 consecutive bits (a nibble of each packed byte: groups never straddle one) keep at most 2. */
+    private static boolean groupsOfFourKeepTwo(long[] words, int n) {
+        for (long x : words) {
+            long pairs = x - ((x >>> 1) & 0x5555555555555555L);
+            long nibbles = (pairs & 0x3333333333333333L) + ((pairs >>> 2) & 0x3333333333333333L);
+            // a nibble's count is at most 4, so adding 5 overflows into its bit 3 exactly when the count is 3 or 4
+            if (((nibbles + 0x5555555555555555L) & 0x8888888888888888L) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Along {@code axis} of {@code shape}, every group of 4 (a short last group included) keeps at most 2 set bits. */
+    private static boolean compliant(long[] words, long[] shape, int axis) {
+        int c = (int) shape[axis];
+        if (c <= 2) {
+            return true;
+        }
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= (int) shape[d];
+        }
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        int outer = (int) (n / ((long) c * inner));
+        for (int o = 0; o < outer; o++) {
+            for (int k = 0; k < inner; k++) {
+                int base = o * c * inner + k;
+                for (int g = 0; g < c; g += 4) {
+                    int keptInGroup = 0;
+                    for (int j = g; j < Math.min(c, g + 4); j++) {
+                        int e = base + j * inner;
+                        keptInGroup += (int) (words[e >>> 6] >>> (((e >>> 3) & 7) * 8 + 7 - (e & 7))) & 1;
+                    }
+                    if (keptInGroup > 2) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private static void requireAxis(INDArray weight, int axis) {
+        if (axis < 0 || axis >= weight.rank()) {
+            throw new KernelException("2:4 pruning axis " + axis + " does not exist in a weight of rank " + weight.rank()
+                    + " (shape " + java.util.Arrays.toString(weight.shape()) + ")");
+        }
+    }
+
     public static INDArray mask(INDArray weight, int axis, Parallel parallel) {
         return maskInto(weight, axis, Tensors.newFloat32(weight.shape()), parallel);
     }
 
     /** The mask written into {@code out} (a contiguous float32 array of the weight's size). */
     public static INDArray maskInto(INDArray weight, int axis, INDArray out, Parallel parallel) {
-        if (axis < 0 || axis >= weight.rank()) {
-            throw new KernelException("2:4 pruning axis " + axis + " does not exist in a weight of rank " + weight.rank()
-                    + " (shape " + java.util.Arrays.toString(weight.shape()) + ")");
-        }
+        requireAxis(weight, axis);
         INDArray w = Tensors.asFloat32(weight);
         FloatBuffer in = Tensors.floats(w);
         FloatBuffer m = Tensors.floats(Tensors.requireOutput(out, w, "the 2:4 mask"));

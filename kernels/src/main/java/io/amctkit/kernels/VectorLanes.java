@@ -215,6 +215,72 @@ final class VectorLanes implements Lanes {
         }
     }
 
+    @Override
+    public void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
+        double[] ls = new double[8];
+        double[] ln = new double[8];
+        double[] rest = new double[4];   // largest |e| and saturated count of the blocks, then the tail's sums
+        int full = len / 16 * 16;
+        for (int k = 0; k < full; k += STRIDE) {
+            quantErrorBlock(src, from + k, Math.min(STRIDE, full - k), s, qmin, qmax, ls, ln, rest);
+        }
+        double[] tail = new double[4];
+        if (full < len) {
+            ScalarLanes.INSTANCE.quantError(src, from + full, len - full, s, qmin, qmax, tail);
+        }
+        acc[0] += Lanes.sumTerms(ls, tail[0]);
+        acc[1] += Lanes.sumTerms(ln, tail[1]);
+        acc[2] = Math.max(acc[2], Math.max(rest[2], tail[2]));
+        acc[3] += rest[3] + tail[3];
+    }
+
+    /** {@link #quantError} over {@code len} (a multiple of 16) floats, adding to the eight lanes of each sum in place. */
+    private static void quantErrorBlock(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] ls,
+                                        double[] ln, double[] rest) {
+        FloatVector vs = FloatVector.broadcast(F8, s);
+        FloatVector lo = FloatVector.broadcast(F8, qmin);
+        FloatVector hi = FloatVector.broadcast(F8, qmax);
+        FloatVector loLevel = FloatVector.broadcast(F8, qmin * s);
+        FloatVector hiLevel = FloatVector.broadcast(F8, qmax * s);
+        FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
+        FloatVector largest = FloatVector.zero(F8);
+        DoubleVector s0 = DoubleVector.fromArray(D4, ls, 0);
+        DoubleVector s1 = DoubleVector.fromArray(D4, ls, 4);
+        DoubleVector n0 = DoubleVector.fromArray(D4, ln, 0);
+        DoubleVector n1 = DoubleVector.fromArray(D4, ln, 4);
+        long saturated = 0;
+        int end = (from + len) * Float.BYTES;
+        for (int at = from * Float.BYTES; at < end; at += 64) {
+            FloatVector a = FloatVector.fromByteBuffer(F8, src, at, NATIVE);
+            FloatVector b = FloatVector.fromByteBuffer(F8, src, at + 32, NATIVE);
+            FloatVector ta = a.div(vs);
+            ta = ta.blend(lo, ta.lt(lo));
+            ta = ta.blend(hi, ta.compare(VectorOperators.GT, hi));
+            FloatVector qa = ta.add(rounder).sub(rounder).mul(vs);
+            FloatVector tb = b.div(vs);
+            tb = tb.blend(lo, tb.lt(lo));
+            tb = tb.blend(hi, tb.compare(VectorOperators.GT, hi));
+            FloatVector qb = tb.add(rounder).sub(rounder).mul(vs);
+            FloatVector ea = a.sub(qa);
+            FloatVector eb = b.sub(qb);
+            largest = largest.max(ea.abs()).max(eb.abs());
+            saturated += qa.compare(VectorOperators.LE, loLevel).or(qa.compare(VectorOperators.GE, hiLevel)).trueCount()
+                    + qb.compare(VectorOperators.LE, loLevel).or(qb.compare(VectorOperators.GE, hiLevel)).trueCount();
+            FloatVector signal = a.mul(a).add(b.mul(b));   // elements j and j + 8 in float, then widened (Lanes.sumTerms)
+            FloatVector noise = ea.mul(ea).add(eb.mul(eb));
+            s0 = s0.add(signal.convertShape(VectorOperators.F2D, D4, 0));
+            s1 = s1.add(signal.convertShape(VectorOperators.F2D, D4, 1));
+            n0 = n0.add(noise.convertShape(VectorOperators.F2D, D4, 0));
+            n1 = n1.add(noise.convertShape(VectorOperators.F2D, D4, 1));
+        }
+        s0.intoArray(ls, 0);
+        s1.intoArray(ls, 4);
+        n0.intoArray(ln, 0);
+        n1.intoArray(ln, 4);
+        rest[2] = Math.max(rest[2], largest.reduceLanes(VectorOperators.MAX));
+        rest[3] += saturated;
+    }
+
     /**
      * One loop over two rows: fake-quantizes row {@code from} (already in cache from its scan) while reading row
      * {@code next} from memory for its max/min, so the write of one row and the read of the next overlap as in a
@@ -301,16 +367,17 @@ final class VectorLanes implements Lanes {
     }
 
     @Override
-    public void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len) {
+    public void twoOfFour(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len) {
         int full = len / L * L;
         for (int k = 0; k < full; k += STRIDE) {
             int n = Math.min(STRIDE, full - k);
-            if (twoOfFourBlock(w, keep, from + k, n) != n / 2) {
-                ScalarLanes.INSTANCE.twoOfFour(w, keep, from + k, n);   // ties or NaN: torch's tie order, NaN named
+            if (twoOfFourBlock(w, from + k, keep, keepFrom + k, n) != n / 2) {
+                // ties or NaN: torch's tie order, NaN named
+                ScalarLanes.INSTANCE.twoOfFour(w, from + k, keep, keepFrom + k, n);
             }
         }
         if (full < len) {
-            ScalarLanes.INSTANCE.twoOfFour(w, keep, from + full, len - full);
+            ScalarLanes.INSTANCE.twoOfFour(w, from + full, keep, keepFrom + full, len - full);
         }
     }
 
@@ -320,18 +387,19 @@ final class VectorLanes implements Lanes {
      * NaN can only lower a group's count (no value has two strictly smaller others beyond the top two), so a total of
      * exactly len/2 proves the block had neither, and any other total sends the block to the scalar loop.
      */
-    private static int twoOfFourBlock(ByteBuffer w, ByteBuffer keep, int from, int len) {
+    private static int twoOfFourBlock(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector zero = FloatVector.zero(SPECIES);
         FloatVector kept = zero;
         int end = (from + len) * Float.BYTES;
+        int shift = (keepFrom - from) * Float.BYTES;
         for (int b = from * Float.BYTES; b < end; b += BYTES) {
             FloatVector a = FloatVector.fromByteBuffer(SPECIES, w, b, NATIVE).abs();
             VectorMask<Float> m1 = a.rearrange(NEXT1).lt(a);
             VectorMask<Float> m2 = a.rearrange(NEXT2).lt(a);
             VectorMask<Float> m3 = a.rearrange(NEXT3).lt(a);
             FloatVector k = zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3)));   // the majority of three
-            k.intoByteBuffer(keep, b, NATIVE);
+            k.intoByteBuffer(keep, b + shift, NATIVE);
             kept = kept.add(k);
         }
         return (int) kept.reduceLanes(VectorOperators.ADD);

@@ -247,6 +247,66 @@ class LanesTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {1, 15, 16, 17, 1000, 4096, 5000})
+    void quantErrorIsBitIdenticalAndMeasuresTheFakeQuantization(int len) {
+        float[] w = random(len, 41 + len);
+        float s = 0.4f / 127;
+        for (int i = 0; i < len; i += 9) {
+            w[i] = i % 2 == 0 ? 3f : -3f;   // clipped at both ends
+        }
+        double[] fromSimd = new double[4];
+        double[] fromScalar = new double[4];
+        simd.quantError(direct(w, 5), 5, len, s, -128, 127, fromSimd);
+        scalar.quantError(direct(w, 5), 5, len, s, -128, 127, fromScalar);
+        for (int k = 0; k < 4; k++) {
+            assertEquals(Double.doubleToRawLongBits(fromScalar[k]), Double.doubleToRawLongBits(fromSimd[k]), "sum " + k);
+        }
+        // independently: the fake-quantized weight, then the four figures in plain double arithmetic
+        float[] q = new float[len];
+        FakeQuant.block(w, q, len, s, 0, -128, 127);
+        double signal = 0;
+        double noise = 0;
+        double largest = 0;
+        long saturated = 0;
+        for (int i = 0; i < len; i++) {
+            double e = (double) w[i] - q[i];
+            signal += (double) w[i] * w[i];
+            noise += e * e;
+            largest = Math.max(largest, Math.abs(e));
+            saturated += q[i] <= -128 * s || q[i] >= 127 * s ? 1 : 0;
+        }
+        assertEquals(signal, fromSimd[0], 1e-6 * signal);
+        assertEquals(noise, fromSimd[1], 1e-6 * noise);
+        assertEquals(largest, fromSimd[2], 1e-6 * largest);
+        assertEquals(saturated, (long) fromSimd[3]);
+        assertTrue(saturated >= len / 9, "the clipped values count as saturated");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 8, 63, 64, 65, 1000, 4096, 4100})
+    void maskBitsAreNumpysPackbitsInLittleEndianWords(int len) {
+        float[] m = new float[len];
+        Random r = new Random(len);
+        long ones = 0;
+        for (int i = 0; i < len; i++) {
+            m[i] = r.nextBoolean() ? 1f : 0f;
+            ones += (long) m[i];
+        }
+        long[] words = new long[(len + 63) / 64 + 2];
+        java.util.Arrays.fill(words, -1L);
+        assertEquals(ones, MaskBits.pack(direct(m, 3), 3, len, words, 1));
+        assertEquals(-1L, words[0], "nothing written before the first word");
+        for (int i = 0; i < len; i++) {
+            int b = (int) (words[1 + i / 64] >>> (8 * ((i / 8) % 8))) & 0xff;   // byte i/8, little-endian in its word
+            assertEquals((int) m[i], b >>> (7 - i % 8) & 1, "element " + i + ": the first of a byte is its top bit");
+        }
+        for (int i = len; i < (len + 63) / 64 * 64; i++) {
+            int b = (int) (words[1 + i / 64] >>> (8 * ((i / 8) % 8))) & 0xff;
+            assertEquals(0, b >>> (7 - i % 8) & 1, "padding bit " + i);
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {1, 16, 17, 1000, 5000})
     void scaleGradientIsBitIdenticalAndSumsTheTerms(int len) {
         float[] w = random(len, 31 + len);

@@ -56,6 +56,16 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public ArqWeights.Summary arqSummary(INDArray weight, WeightLayout layout, int bits, boolean channelWise) {
+        return ArqWeights.summary(weight, layout, bits, channelWise, parallel);
+    }
+
+    @Override
+    public SelectiveMask.Packed selectiveMaskPacked(INDArray weight, int axis) {
+        return SelectiveMask.packed(weight, axis, parallel);
+    }
+
+    @Override
     public INDArray selectiveMask(INDArray weight, int axis) {
         return SelectiveMask.mask(weight, axis, parallel);
     }

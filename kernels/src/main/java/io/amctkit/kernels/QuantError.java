@@ -1,0 +1,122 @@
+package io.amctkit.kernels;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * How far a weight's fake quantization is from the weight, as sums: Σ w² ({@code signal}), Σ (w − q)² ({@code noise}),
+ * the largest |w − q|, and how many q sit on an extreme integer level ({@code saturated}, clipped or at the range's
+ * edge), over {@code count} elements. Each row (per channel) or each {@link #CHUNK} of the flat weight (per tensor) is
+ * summed on its own, in the order {@code Lanes.sumTerms} fixes, and the parts are added in order: the same sums on any
+ * number of threads, from the fused CPU kernel or from a fake-quantized weight computed elsewhere.
+ */
+public record QuantError(double signal, double noise, double maxAbs, long saturated, long count) {
+
+    /** Elements per part of a per-tensor sum. */
+    static final int CHUNK = 1 << 16;
+
+    /** Mean squared error. */
+    public double mse() {
+        return count == 0 ? 0 : noise / count;
+    }
+
+    /** Signal-to-quantization-noise ratio in dB, 10·log10(Σw² / Σ(w − q)²); +∞ when exact. */
+    public double sqnrDb() {
+        return noise == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(signal / noise);
+    }
+
+    /** Share of the elements on an extreme level. */
+    public double saturation() {
+        return count == 0 ? 0 : (double) saturated / count;
+    }
+
+    /** The parts ({signal, noise, maxAbs, saturated} each) added in order. */
+    static QuantError sum(double[][] parts, long count) {
+        double signal = 0;
+        double noise = 0;
+        double maxAbs = 0;
+        long saturated = 0;
+        for (double[] p : parts) {
+            signal += p[0];
+            noise += p[1];
+            maxAbs = Math.max(maxAbs, p[2]);
+            saturated += (long) p[3];
+        }
+        return new QuantError(signal, noise, maxAbs, saturated, count);
+    }
+
+    /**
+     * The error of {@code fakeQuantized} against {@code original} (both float32, output channels first: {@code scales}
+     * has one scale per row, or one for the tensor), for a backend whose fake quantization ran elsewhere: the same sums
+     * as the fused kernel in {@link ArqWeights#summary}.
+     */
+    public static QuantError between(FloatBuffer original, FloatBuffer fakeQuantized, float[] scales, int bits) {
+        int n = original.limit();
+        float qmin = Fp32.qmin(bits);
+        float qmax = Fp32.qmax(bits);
+        int rows = scales.length;
+        int part = rows == 1 ? CHUNK : n / rows;
+        int parts = rows == 1 ? (n + CHUNK - 1) / CHUNK : rows;
+        double[][] sums = new double[parts][];
+        for (int p = 0; p < parts; p++) {
+            float s = scales[rows == 1 ? 0 : p];
+            int from = p * part;
+            sums[p] = between(original, fakeQuantized, from, Math.min(part, n - from), s * qmin, s * qmax);
+        }
+        return sum(sums, n);
+    }
+
+    private static double[] between(FloatBuffer w, FloatBuffer q, int from, int len, float lo, float hi) {
+        double[] signal = new double[8];
+        double[] noise = new double[8];
+        float largest = 0f;
+        long saturated = 0;
+        int full = len / 16 * 16;
+        for (int k = 0; k < full; k += 16) {
+            for (int j = 0; j < 8; j++) {
+                float a = w.get(from + k + j);
+                float b = w.get(from + k + j + 8);
+                float qa = q.get(from + k + j);
+                float qb = q.get(from + k + j + 8);
+                float ea = a - qa;
+                float eb = b - qb;
+                signal[j] += a * a + b * b;
+                noise[j] += ea * ea + eb * eb;
+                largest = Math.max(largest, Math.max(Math.abs(ea), Math.abs(eb)));
+                saturated += (qa <= lo || qa >= hi ? 1 : 0) + (qb <= lo || qb >= hi ? 1 : 0);
+            }
+        }
+        double tailS = 0;
+        double tailN = 0;
+        for (int k = full; k < len; k++) {
+            float a = w.get(from + k);
+            float qa = q.get(from + k);
+            float e = a - qa;
+            tailS += a * a;
+            tailN += e * e;
+            largest = Math.max(largest, Math.abs(e));
+            saturated += qa <= lo || qa >= hi ? 1 : 0;
+        }
+        return new double[]{Lanes.sumTerms(signal, tailS), Lanes.sumTerms(noise, tailN), largest, saturated};
+    }
+
+    /** The fused sums over a float32 buffer: per row with {@code scales.length} rows, else per {@link #CHUNK}. */
+    static QuantError fused(ByteBuffer in, int n, float[] scales, int bits, Parallel parallel) {
+        float qmin = Fp32.qmin(bits);
+        float qmax = Fp32.qmax(bits);
+        int rows = scales.length;
+        int part = rows == 1 ? CHUNK : n / rows;
+        int parts = rows == 1 ? (n + CHUNK - 1) / CHUNK : rows;
+        double[][] sums = new double[parts][];
+        Lanes lanes = Lanes.best();
+        parallel.forRows(parts, part, (first, last) -> {
+            for (int p = first; p < last; p++) {
+                int from = p * part;
+                double[] acc = new double[4];
+                lanes.quantError(in, from, Math.min(part, n - from), scales[rows == 1 ? 0 : p], qmin, qmax, acc);
+                sums[p] = acc;
+            }
+        });
+        return sum(sums, n);
+    }
+}
