@@ -57,9 +57,10 @@ interface Lanes {
     /**
      * The error of symmetric fake quantization ({@link #fakeQuant} with offset 0) of {@code len} floats from float index
      * {@code from} of {@code src}, without writing the quantized values: with q the fake-quantized x and e = x − q (in
-     * float), adds Σ x² to {@code acc[0]} and Σ e² to {@code acc[1]} (each term in float, summed as {@link #sumTerms}
-     * describes), raises {@code acc[2]} to the largest |e|, and adds to {@code acc[3]} how many q lie on an extreme
-     * level (q ≤ qmin·s or q ≥ qmax·s). The input must be finite.
+     * float), adds Σ x² to {@code acc[0]} and Σ e² to {@code acc[1]} (each term in float, summed in blocks of
+     * {@link #BLOCK} as {@link #sumOfSquares} sums, the block sums added to {@code acc} in double), raises {@code acc[2]}
+     * to the largest |e|, and adds to {@code acc[3]} how many q lie on an extreme level (q ≤ qmin·s or q ≥ qmax·s). The
+     * input must be finite.
      */
     void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc);
 
@@ -77,6 +78,13 @@ interface Lanes {
     default void twoOfFour(ByteBuffer w, ByteBuffer keep, int from, int len) {
         twoOfFour(w, from, keep, from, len);
     }
+
+    /**
+     * The 2:4 mask of {@code len} floats from float index {@code from} of {@code w} (len a multiple of 4), packed as
+     * {@link MaskBits} packs it into {@code words[firstWord ...]} (the float at {@code from} is the first bit of
+     * {@code words[firstWord]}, a last partial word zero-padded), without a float mask; returns how many it keeps.
+     */
+    long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord);
 
     /** {@link #twoOfFour(ByteBuffer, ByteBuffer, int, int)} writing the mask from float index {@code keepFrom} of {@code keep}. */
     void twoOfFour(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len);
@@ -113,6 +121,12 @@ interface Lanes {
      * Each candidate's sum keeps the element order, so the result is bit-identical to one pass per candidate.
      */
     void squaredErrors(float[] d, float[] hi, float[] lo, float[] scale, double[] sums);
+
+    /**
+     * Widens {@code count} BF16 values (little-endian, from byte {@code srcByte} of {@code src}) to float32 at float
+     * index {@code dstFloat} of {@code dst}: each one float32's upper half, exactly.
+     */
+    void widenBf16(ByteBuffer src, int srcByte, ByteBuffer dst, int dstFloat, int count);
 
     /** What runs, for {@code doctor}: e.g. "SIMD, 256-bit float vectors". */
     String describe();

@@ -7,7 +7,7 @@ import java.nio.FloatBuffer;
  * How far a weight's fake quantization is from the weight, as sums: Σ w² ({@code signal}), Σ (w − q)² ({@code noise}),
  * the largest |w − q|, and how many q sit on an extreme integer level ({@code saturated}, clipped or at the range's
  * edge), over {@code count} elements. Each row (per channel) or each {@link #CHUNK} of the flat weight (per tensor) is
- * summed on its own, in the order {@code Lanes.sumTerms} fixes, and the parts are added in order: the same sums on any
+ * summed on its own, in the order {@code Lanes.sumOfSquares} fixes, and the parts are added in order: the same sums on any
  * number of threads, from the fused CPU kernel or from a fake-quantized weight computed elsewhere.
  */
 public record QuantError(double signal, double noise, double maxAbs, long saturated, long count) {
@@ -67,37 +67,28 @@ public record QuantError(double signal, double noise, double maxAbs, long satura
     }
 
     private static double[] between(FloatBuffer w, FloatBuffer q, int from, int len, float lo, float hi) {
-        double[] signal = new double[8];
-        double[] noise = new double[8];
+        float[] signal = new float[Lanes.BLOCK];
+        float[] noise = new float[Lanes.BLOCK];
+        double[] acc = new double[4];
         float largest = 0f;
         long saturated = 0;
-        int full = len / 16 * 16;
-        for (int k = 0; k < full; k += 16) {
-            for (int j = 0; j < 8; j++) {
-                float a = w.get(from + k + j);
-                float b = w.get(from + k + j + 8);
-                float qa = q.get(from + k + j);
-                float qb = q.get(from + k + j + 8);
-                float ea = a - qa;
-                float eb = b - qb;
-                signal[j] += a * a + b * b;
-                noise[j] += ea * ea + eb * eb;
-                largest = Math.max(largest, Math.max(Math.abs(ea), Math.abs(eb)));
-                saturated += (qa <= lo || qa >= hi ? 1 : 0) + (qb <= lo || qb >= hi ? 1 : 0);
+        for (int i = 0; i < len; i += Lanes.BLOCK) {
+            int n = Math.min(Lanes.BLOCK, len - i);
+            for (int k = 0; k < n; k++) {
+                float a = w.get(from + i + k);
+                float qa = q.get(from + i + k);
+                float e = a - qa;
+                signal[k] = a * a;
+                noise[k] = e * e;
+                largest = Math.max(largest, Math.abs(e));
+                saturated += qa <= lo || qa >= hi ? 1 : 0;
             }
+            acc[0] += ScalarLanes.blockSum(signal, n);
+            acc[1] += ScalarLanes.blockSum(noise, n);
         }
-        double tailS = 0;
-        double tailN = 0;
-        for (int k = full; k < len; k++) {
-            float a = w.get(from + k);
-            float qa = q.get(from + k);
-            float e = a - qa;
-            tailS += a * a;
-            tailN += e * e;
-            largest = Math.max(largest, Math.abs(e));
-            saturated += qa <= lo || qa >= hi ? 1 : 0;
-        }
-        return new double[]{Lanes.sumTerms(signal, tailS), Lanes.sumTerms(noise, tailN), largest, saturated};
+        acc[2] = largest;
+        acc[3] = saturated;
+        return acc;
     }
 
     /** The fused sums over a float32 buffer: per row with {@code scales.length} rows, else per {@link #CHUNK}. */

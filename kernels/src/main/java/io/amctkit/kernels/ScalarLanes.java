@@ -86,8 +86,15 @@ final class ScalarLanes implements Lanes {
 
     /** {@code tail} plus the sixteen lane sums, added in double in groups of four (pairwise within a group). */
     static double combine(double tail, float[] s) {
-        return tail + (((double) s[0] + s[1]) + ((double) s[2] + s[3])) + (((double) s[4] + s[5]) + ((double) s[6] + s[7]))
-                + (((double) s[8] + s[9]) + ((double) s[10] + s[11])) + (((double) s[12] + s[13]) + ((double) s[14] + s[15]));
+        return combine(tail, s, 0);
+    }
+
+    /** {@link #combine(double, float[])} of the sixteen lanes from {@code s[at]}. */
+    static double combine(double tail, float[] s, int at) {
+        return tail + (((double) s[at] + s[at + 1]) + ((double) s[at + 2] + s[at + 3]))
+                + (((double) s[at + 4] + s[at + 5]) + ((double) s[at + 6] + s[at + 7]))
+                + (((double) s[at + 8] + s[at + 9]) + ((double) s[at + 10] + s[at + 11]))
+                + (((double) s[at + 12] + s[at + 13]) + ((double) s[at + 14] + s[at + 15]));
     }
 
     @Override
@@ -125,15 +132,10 @@ final class ScalarLanes implements Lanes {
         float[] xb = new float[BLOCK];
         float[] signal = new float[BLOCK];
         float[] noise = new float[BLOCK];
-        double[] ls = new double[8];
-        double[] ln = new double[8];
-        double tailS = 0;
-        double tailN = 0;
         float largest = 0f;
         long saturated = 0;
         float lo = qmin * s;
         float hi = qmax * s;
-        int full = len / 16 * 16;
         for (int i = 0; i < len; i += BLOCK) {
             int n = Math.min(BLOCK, len - i);
             in.get(from + i, xb, 0, n);
@@ -149,14 +151,30 @@ final class ScalarLanes implements Lanes {
                 largest = Math.max(largest, Math.abs(e));
                 saturated += q <= lo || q >= hi ? 1 : 0;
             }
-            int blockFull = Math.max(0, Math.min(n, full - i));
-            tailS += addTerms(signal, blockFull, n, ls);
-            tailN += addTerms(noise, blockFull, n, ln);
+            acc[0] += blockSum(signal, n);
+            acc[1] += blockSum(noise, n);
         }
-        acc[0] += Lanes.sumTerms(ls, tailS);
-        acc[1] += Lanes.sumTerms(ln, tailN);
         acc[2] = Math.max(acc[2], largest);
         acc[3] += saturated;
+    }
+
+    /**
+     * Σ {@code terms[0, n)} (n ≤ {@link #BLOCK}) in {@link #sumOfSquares}'s order: sixteen float lanes (term k into lane
+     * k mod 16), the terms past the last full sixteen in double, then {@link #combine}.
+     */
+    static double blockSum(float[] terms, int n) {
+        float[] lanes = new float[16];
+        int k = 0;
+        for (; k + 15 < n; k += 16) {
+            for (int j = 0; j < 16; j++) {
+                lanes[j] += terms[k + j];
+            }
+        }
+        double tail = 0;
+        for (; k < n; k++) {
+            tail += terms[k];
+        }
+        return combine(tail, lanes);
     }
 
     @Override
@@ -187,6 +205,28 @@ final class ScalarLanes implements Lanes {
             twoOfFour(buf, mask, 0, n, from + i);
             out.put(keepFrom + i, mask, 0, n);
         }
+    }
+
+    @Override
+    public long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord) {
+        FloatBuffer in = floats(w);
+        float[] buf = new float[64];
+        float[] keep = new float[64];
+        long kept = 0;
+        for (int i = 0; i < len; i += 64) {
+            int n = Math.min(64, len - i);
+            in.get(from + i, buf, 0, n);
+            twoOfFour(buf, keep, 0, n, from + i);
+            long word = 0;
+            for (int k = 0; k < n; k++) {
+                if (keep[k] != 0f) {
+                    word |= 1L << (8 * (k >>> 3) + 7 - (k & 7));
+                }
+            }
+            words[firstWord + i / 64] = word;
+            kept += Long.bitCount(word);
+        }
+        return kept;
     }
 
     /** The 2:4 keep mask of {@code w[from, to)} into {@code keep}; {@code at} is the flat index of {@code w[0]}. */
@@ -314,6 +354,23 @@ final class ScalarLanes implements Lanes {
                 sum += e * e;
             }
             sums[i] = sum;
+        }
+    }
+
+    @Override
+    public void widenBf16(ByteBuffer src, int srcByte, ByteBuffer dst, int dstFloat, int count) {
+        ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        java.nio.IntBuffer out = dst.duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
+        short[] halves = new short[Math.min(BLOCK, Math.max(1, count))];
+        int[] bits = new int[halves.length];
+        for (int i = 0; i < count; i += halves.length) {
+            int n = Math.min(halves.length, count - i);
+            in.position(srcByte + 2 * i);
+            in.asShortBuffer().get(halves, 0, n);
+            for (int k = 0; k < n; k++) {
+                bits[k] = halves[k] << 16;
+            }
+            out.put(dstFloat + i, bits, 0, n);
         }
     }
 

@@ -58,8 +58,8 @@ public final class SelectiveMask {
 
     /**
      * {@link #mask}, packed, without a float mask of the weight's size: in the common layout (Linear, 1x1 Conv: groups of
-     * 4 contiguous floats) each piece of the weight is masked into a small buffer and packed from there; other layouts
-     * pack the float mask.
+     * 4 contiguous floats) the mask's bits are made from the weight directly, 64 at a time; other layouts pack the float
+     * mask.
      */
     public static Packed packed(INDArray weight, int axis, Parallel parallel) {
         requireAxis(weight, axis);
@@ -78,13 +78,9 @@ public final class SelectiveMask {
             java.nio.ByteBuffer wb = Tensors.bytes(w);
             Lanes lanes = Lanes.best();
             parallel.forRows(pieces, PIECE, (first, last) -> {
-                java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocateDirect(PIECE * Float.BYTES)
-                        .order(java.nio.ByteOrder.nativeOrder());
                 for (int p = first; p < last; p++) {
                     int from = p * PIECE;
-                    int len = Math.min(PIECE, n - from);
-                    lanes.twoOfFour(wb, from, scratch, 0, len);
-                    kept[p] = MaskBits.pack(scratch, 0, len, words, from / 64);
+                    kept[p] = lanes.twoOfFourPacked(wb, from, Math.min(PIECE, n - from), words, from / 64);
                 }
             });
             long total = 0;

@@ -49,6 +49,17 @@ public final class Tensors {
         return all;
     }
 
+    /**
+     * Widens {@code count} BF16 values (little-endian, from the position of {@code bf16}) into {@code dst}, a contiguous
+     * float32 array, from its element {@code at}: exactly (BF16 is float32's upper half), with SIMD when available.
+     */
+    public static void widenBf16(ByteBuffer bf16, int count, INDArray dst, long at) {
+        if (at < 0 || at + count > dst.length()) {
+            throw new IllegalArgumentException("elements [" + at + ", " + (at + count) + ") outside an array of " + dst.length());
+        }
+        Lanes.best().widenBf16(bf16, bf16.position(), bytes(dst), Math.toIntExact(at), count);
+    }
+
     /** A new float32 array of {@code shape}, contents undefined until written. */
     public static INDArray newFloat32(long... shape) {
         return Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');

@@ -30,6 +30,9 @@ final class VectorLanes implements Lanes {
     /** Eight float lanes and their two four-lane double halves: the order-fixed sums. */
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+    /** Eight shorts and eight ints: BF16 widening, and the bits of a packed 2:4 mask. */
+    private static final VectorSpecies<Short> S8 = jdk.incubator.vector.ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int EXPONENT = 0x7f800000;
 
@@ -217,38 +220,45 @@ final class VectorLanes implements Lanes {
 
     @Override
     public void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
-        double[] ls = new double[8];
-        double[] ln = new double[8];
-        double[] rest = new double[4];   // largest |e| and saturated count of the blocks, then the tail's sums
-        int full = len / 16 * 16;
-        for (int k = 0; k < full; k += STRIDE) {
-            quantErrorBlock(src, from + k, Math.min(STRIDE, full - k), s, qmin, qmax, ls, ln, rest);
-        }
+        float[] lanes = new float[32];
+        float[] rest = new float[2];   // largest |e| and the saturated count of a block (at most BLOCK: exact in float)
         double[] tail = new double[4];
-        if (full < len) {
-            ScalarLanes.INSTANCE.quantError(src, from + full, len - full, s, qmin, qmax, tail);
+        for (int i = 0; i < len; i += BLOCK) {
+            int n = Math.min(BLOCK, len - i);
+            int full = n / 16 * 16;
+            quantErrorBlock(src, from + i, full, s, qmin, qmax, lanes, rest);
+            java.util.Arrays.fill(tail, 0);
+            if (full < n) {
+                ScalarLanes.INSTANCE.quantError(src, from + i + full, n - full, s, qmin, qmax, tail);
+            }
+            acc[0] += ScalarLanes.combine(tail[0], lanes, 0);
+            acc[1] += ScalarLanes.combine(tail[1], lanes, 16);
+            acc[2] = Math.max(acc[2], Math.max(rest[0], tail[2]));
+            acc[3] += rest[1] + tail[3];
         }
-        acc[0] += Lanes.sumTerms(ls, tail[0]);
-        acc[1] += Lanes.sumTerms(ln, tail[1]);
-        acc[2] = Math.max(acc[2], Math.max(rest[2], tail[2]));
-        acc[3] += rest[3] + tail[3];
     }
 
-    /** {@link #quantError} over {@code len} (a multiple of 16) floats, adding to the eight lanes of each sum in place. */
-    private static void quantErrorBlock(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] ls,
-                                        double[] ln, double[] rest) {
+    /**
+     * {@link #quantError} over {@code len} (a multiple of 16, at most {@link #BLOCK}) floats: x² and e² of elements k
+     * and k + 8 into float lanes (the sixteen lanes of {@link #sumOfSquares}) written to {@code lanes[0, 16)} and
+     * {@code lanes[16, 32)}; the largest |e| and the saturated count into {@code rest}.
+     */
+    private static void quantErrorBlock(ByteBuffer src, int from, int len, float s, float qmin, float qmax, float[] lanes,
+                                        float[] rest) {
         FloatVector vs = FloatVector.broadcast(F8, s);
         FloatVector lo = FloatVector.broadcast(F8, qmin);
         FloatVector hi = FloatVector.broadcast(F8, qmax);
         FloatVector loLevel = FloatVector.broadcast(F8, qmin * s);
         FloatVector hiLevel = FloatVector.broadcast(F8, qmax * s);
         FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
-        FloatVector largest = FloatVector.zero(F8);
-        DoubleVector s0 = DoubleVector.fromArray(D4, ls, 0);
-        DoubleVector s1 = DoubleVector.fromArray(D4, ls, 4);
-        DoubleVector n0 = DoubleVector.fromArray(D4, ln, 0);
-        DoubleVector n1 = DoubleVector.fromArray(D4, ln, 4);
-        long saturated = 0;
+        FloatVector one = FloatVector.broadcast(F8, 1f);
+        FloatVector zero = FloatVector.zero(F8);
+        FloatVector largest = zero;
+        FloatVector saturated = zero;
+        FloatVector signalLower = zero;
+        FloatVector signalUpper = zero;
+        FloatVector noiseLower = zero;
+        FloatVector noiseUpper = zero;
         int end = (from + len) * Float.BYTES;
         for (int at = from * Float.BYTES; at < end; at += 64) {
             FloatVector a = FloatVector.fromByteBuffer(F8, src, at, NATIVE);
@@ -264,21 +274,19 @@ final class VectorLanes implements Lanes {
             FloatVector ea = a.sub(qa);
             FloatVector eb = b.sub(qb);
             largest = largest.max(ea.abs()).max(eb.abs());
-            saturated += qa.compare(VectorOperators.LE, loLevel).or(qa.compare(VectorOperators.GE, hiLevel)).trueCount()
-                    + qb.compare(VectorOperators.LE, loLevel).or(qb.compare(VectorOperators.GE, hiLevel)).trueCount();
-            FloatVector signal = a.mul(a).add(b.mul(b));   // elements j and j + 8 in float, then widened (Lanes.sumTerms)
-            FloatVector noise = ea.mul(ea).add(eb.mul(eb));
-            s0 = s0.add(signal.convertShape(VectorOperators.F2D, D4, 0));
-            s1 = s1.add(signal.convertShape(VectorOperators.F2D, D4, 1));
-            n0 = n0.add(noise.convertShape(VectorOperators.F2D, D4, 0));
-            n1 = n1.add(noise.convertShape(VectorOperators.F2D, D4, 1));
+            saturated = saturated.add(zero.blend(one, qa.compare(VectorOperators.LE, loLevel).or(qa.compare(VectorOperators.GE, hiLevel))))
+                    .add(zero.blend(one, qb.compare(VectorOperators.LE, loLevel).or(qb.compare(VectorOperators.GE, hiLevel))));
+            signalLower = signalLower.add(a.mul(a));
+            signalUpper = signalUpper.add(b.mul(b));
+            noiseLower = noiseLower.add(ea.mul(ea));
+            noiseUpper = noiseUpper.add(eb.mul(eb));
         }
-        s0.intoArray(ls, 0);
-        s1.intoArray(ls, 4);
-        n0.intoArray(ln, 0);
-        n1.intoArray(ln, 4);
-        rest[2] = Math.max(rest[2], largest.reduceLanes(VectorOperators.MAX));
-        rest[3] += saturated;
+        signalLower.intoArray(lanes, 0);
+        signalUpper.intoArray(lanes, 8);
+        noiseLower.intoArray(lanes, 16);
+        noiseUpper.intoArray(lanes, 24);
+        rest[0] = largest.reduceLanes(VectorOperators.MAX);
+        rest[1] = saturated.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -370,11 +378,7 @@ final class VectorLanes implements Lanes {
     public void twoOfFour(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len) {
         int full = len / L * L;
         for (int k = 0; k < full; k += STRIDE) {
-            int n = Math.min(STRIDE, full - k);
-            if (twoOfFourBlock(w, from + k, keep, keepFrom + k, n) != n / 2) {
-                // ties or NaN: torch's tie order, NaN named
-                ScalarLanes.INSTANCE.twoOfFour(w, from + k, keep, keepFrom + k, n);
-            }
+            twoOfFourBlock(w, from + k, keep, keepFrom + k, Math.min(STRIDE, full - k));
         }
         if (full < len) {
             ScalarLanes.INSTANCE.twoOfFour(w, from + full, keep, keepFrom + full, len - full);
@@ -383,14 +387,15 @@ final class VectorLanes implements Lanes {
 
     /**
      * The 2:4 mask of {@code len} (a multiple of L) floats, each value kept when at least two of its group's other three
-     * are strictly smaller; returns how many it kept. Without ties or NaN that keeps exactly two per group. A tie or a
-     * NaN can only lower a group's count (no value has two strictly smaller others beyond the top two), so a total of
-     * exactly len/2 proves the block had neither, and any other total sends the block to the scalar loop.
+     * are strictly smaller. Without ties or NaN that keeps exactly two per group; a tie or a NaN can only lower a group's
+     * count (no value has two strictly smaller others beyond the top two). So each vector's groups are counted in place
+     * (a group's lanes summed across the group), and a vector with a group that did not keep exactly two goes to the
+     * scalar loop: torch's tie order, NaN named. BF16 weights tie often; only their vectors pay for it.
      */
-    private static int twoOfFourBlock(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len) {
+    private static void twoOfFourBlock(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
         FloatVector zero = FloatVector.zero(SPECIES);
-        FloatVector kept = zero;
         int end = (from + len) * Float.BYTES;
         int shift = (keepFrom - from) * Float.BYTES;
         for (int b = from * Float.BYTES; b < end; b += BYTES) {
@@ -400,9 +405,103 @@ final class VectorLanes implements Lanes {
             VectorMask<Float> m3 = a.rearrange(NEXT3).lt(a);
             FloatVector k = zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3)));   // the majority of three
             k.intoByteBuffer(keep, b + shift, NATIVE);
-            kept = kept.add(k);
+            FloatVector groupCount = k.add(k.rearrange(NEXT1)).add(k.rearrange(NEXT2).add(k.rearrange(NEXT3)));
+            if (groupCount.compare(VectorOperators.NE, two).anyTrue()) {
+                int at = b / Float.BYTES;
+                ScalarLanes.INSTANCE.twoOfFour(w, at, keep, at + (keepFrom - from), L);
+            }
         }
-        return (int) kept.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final VectorShuffle<Float> NEXT1_8 = groupRotation8(1);
+    private static final VectorShuffle<Float> NEXT2_8 = groupRotation8(2);
+    private static final VectorShuffle<Float> NEXT3_8 = groupRotation8(3);
+    /** Per byte j of a word's lower or upper half: lane l's bit, 1 &lt;&lt; (8·(j mod 4) + 7 − l) (the first element on top). */
+    private static final IntVector[] BIT_OF_LANE = bitOfLane();
+
+    private static VectorShuffle<Float> groupRotation8(int by) {
+        int[] index = new int[8];
+        for (int i = 0; i < 8; i++) {
+            index[i] = (i & ~3) | ((i + by) & 3);
+        }
+        return VectorShuffle.fromArray(F8, index, 0);
+    }
+
+    private static IntVector[] bitOfLane() {
+        IntVector[] shifts = new IntVector[4];
+        for (int j = 0; j < 4; j++) {
+            int[] s = new int[8];
+            for (int l = 0; l < 8; l++) {
+                s[l] = 1 << (8 * j + 7 - l);
+            }
+            shifts[j] = IntVector.fromArray(I8, s, 0);
+        }
+        return shifts;
+    }
+
+    /**
+     * The word of 64 floats from {@code at} where some group did not keep exactly two, by the scalar loop (torch's tie
+     * order, NaN named), in heap arrays the caller reuses: plain code, fast on any JIT tier.
+     */
+    private static long wordWithTies(ByteBuffer w, int at, float[] values, float[] keep) {
+        w.duplicate().order(NATIVE).asFloatBuffer().get(at, values, 0, 64);
+        ScalarLanes.twoOfFour(values, keep, 0, 64, at);
+        long word = 0;
+        for (int k = 0; k < 64; k++) {
+            word |= (long) keep[k] << (8 * (k >>> 3) + 7 - (k & 7));
+        }
+        return word;
+    }
+
+    /** 1 where a lane's |w| has at least two strictly smaller others in its group of 4 (eight lanes), else 0. */
+    private static FloatVector majority8(FloatVector w, FloatVector one, FloatVector zero) {
+        FloatVector a = w.abs();
+        VectorMask<Float> m1 = a.rearrange(NEXT1_8).lt(a);
+        VectorMask<Float> m2 = a.rearrange(NEXT2_8).lt(a);
+        VectorMask<Float> m3 = a.rearrange(NEXT3_8).lt(a);
+        return zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3)));   // the majority of three
+    }
+
+    /**
+     * Eight vectors make a word: each vector's majority mask (as {@link #twoOfFourBlock}) turned into its bits, multiplied
+     * to their places and OR-ed into two int halves, each folded across its lanes. A word whose 16 groups did not keep exactly 32
+     * (a tie or a NaN somewhere in it: about one BF16 word in 16) is redone by the scalar loop, torch's tie order.
+     */
+    @Override
+    public long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord) {
+        FloatVector one = FloatVector.broadcast(F8, 1f);
+        FloatVector zero = FloatVector.zero(F8);
+        float[] values = new float[64];
+        float[] keep = new float[64];
+        long kept = 0;
+        int full = len / 64 * 64;
+        for (int i = 0; i < full; i += 64) {
+            IntVector lower = IntVector.zero(I8);
+            IntVector upper = lower;
+            FloatVector count = zero;
+            for (int j = 0; j < 4; j++) {   // two loops, not one with a branch: each compiles to straight vector code
+                FloatVector k = majority8(FloatVector.fromByteBuffer(F8, w, (from + i + 8 * j) * Float.BYTES, NATIVE), one, zero);
+                count = count.add(k);
+                lower = lower.or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 29).mul(BIT_OF_LANE[j]));
+            }
+            for (int j = 0; j < 4; j++) {
+                FloatVector k = majority8(FloatVector.fromByteBuffer(F8, w, (from + i + 32 + 8 * j) * Float.BYTES, NATIVE), one, zero);
+                count = count.add(k);
+                upper = upper.or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 29).mul(BIT_OF_LANE[j]));
+            }
+            if (count.reduceLanes(VectorOperators.ADD) != 32f) {
+                words[firstWord + i / 64] = wordWithTies(w, from + i, values, keep);
+                kept += Long.bitCount(words[firstWord + i / 64]);
+                continue;
+            }
+            words[firstWord + i / 64] = (lower.reduceLanes(VectorOperators.OR) & 0xffffffffL)
+                    | ((long) upper.reduceLanes(VectorOperators.OR) << 32);
+            kept += 32;
+        }
+        if (full < len) {
+            kept += ScalarLanes.INSTANCE.twoOfFourPacked(w, from + full, len - full, words, firstWord + full / 64);
+        }
+        return kept;
     }
 
     /** Floats per call of the inner loops below: short calls keep them small, compiled whole, not on-stack-replaced. */
@@ -590,6 +689,27 @@ final class VectorLanes implements Lanes {
         a1.intoArray(out, 4);
         a2.intoArray(out, 8);
         a3.intoArray(out, 12);
+    }
+
+    @Override
+    public void widenBf16(ByteBuffer src, int srcByte, ByteBuffer dst, int dstFloat, int count) {
+        int full = count / 8 * 8;
+        for (int k = 0; k < full; k += STRIDE) {
+            widenBf16Block(src, srcByte + 2 * k, dst, dstFloat + k, Math.min(STRIDE, full - k));
+        }
+        if (full < count) {
+            ScalarLanes.INSTANCE.widenBf16(src, srcByte + 2 * full, dst, dstFloat + full, count - full);
+        }
+    }
+
+    /** {@link #widenBf16} of {@code len} (a multiple of 8) values: eight shorts widened and shifted per step. */
+    private static void widenBf16Block(ByteBuffer src, int srcByte, ByteBuffer dst, int dstFloat, int len) {
+        for (int k = 0; k < len; k += 8) {
+            jdk.incubator.vector.ShortVector h = jdk.incubator.vector.ShortVector.fromByteBuffer(S8, src, srcByte + 2 * k,
+                    ByteOrder.LITTLE_ENDIAN);
+            ((IntVector) h.convertShape(VectorOperators.S2I, I8, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .intoByteBuffer(dst, (dstFloat + k) * Float.BYTES, NATIVE);
+        }
     }
 
     @Override

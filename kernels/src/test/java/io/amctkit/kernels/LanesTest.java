@@ -174,7 +174,7 @@ class LanesTest {
      * equal) or one NaN must go the scalar way, and only that block: the masks agree with the scalar loop's everywhere.
      */
     @Test
-    void oneTieOrNanSendsOnlyItsBlockToTheScalarLoop() {
+    void oneTieOrNanSendsOnlyItsVectorToTheScalarLoop() {
         int len = 3 * 4096 + 12;
         float[] w = random(len, 77);
         w[5000] = 1f;   // group 5000..5003: 2nd and 3rd largest |w| equal, smallest and largest around them
@@ -280,6 +280,26 @@ class LanesTest {
         assertEquals(largest, fromSimd[2], 1e-6 * largest);
         assertEquals(saturated, (long) fromSimd[3]);
         assertTrue(saturated >= len / 9, "the clipped values count as saturated");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 8, 9, 1000, 4096, 4100, 9000})
+    void bf16WidensToTheFloatWithThoseUpperBits(int len) {
+        ByteBuffer src = ByteBuffer.allocateDirect(2 * len + 6).order(ByteOrder.LITTLE_ENDIAN);
+        short[] halves = new short[len];
+        Random r = new Random(len);
+        for (int i = 0; i < len; i++) {
+            halves[i] = (short) r.nextInt();   // every pattern: signs, subnormals, infinities, NaN payloads
+            src.putShort(6 + 2 * i, halves[i]);
+        }
+        for (Lanes lanes : new Lanes[]{scalar, simd}) {
+            ByteBuffer dst = direct(new float[len], 3);
+            lanes.widenBf16(src, 6, dst, 3, len);
+            for (int i = 0; i < len; i++) {
+                assertEquals((halves[i] & 0xffff) << 16, dst.getInt((3 + i) * Float.BYTES), lanes.describe() + " at " + i);
+            }
+            assertEquals(1e30f, read(dst, 0, 3)[2], "nothing written before the range");
+        }
     }
 
     @ParameterizedTest

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code amctkit bench kernels}: GB/s of each kernel on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure amctkit on this machine.",
-        subcommands = {BenchCommand.Kernels_.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCommand.Kernels_.class, BenchCommand.Checkpoint.class, CommandLine.HelpCommand.class})
 final class BenchCommand implements Runnable {
 
     @Spec
@@ -26,7 +26,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: kernels");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: kernels, checkpoint");
     }
 
     @Command(name = "kernels", mixinStandardHelpOptions = true,
@@ -127,6 +127,129 @@ final class BenchCommand implements Runnable {
             out.printf("%-22s %-14s %10.2f %8.2f%s%n", timing.kernel(), timing.shape(), timing.medianSeconds() * 1e3,
                     timing.gigabytesPerSecond(), share);
             out.flush();
+        }
+    }
+
+    @Command(name = "checkpoint", mixinStandardHelpOptions = true,
+            description = {"Writes a synthetic sharded BF16 checkpoint in the LLaMA layout (default: LLaMA-2-7B's shape,"
+                    + " 13.5 GB in 4 shards) and measures `layers` and `report --seed S` on it, each in its own JVM:"
+                    + " wall time, stored weights per second, and peak resident memory against the bound"
+                    + " (2 x the largest tensor as float32 + 300 MB).",
+                    "Needs the checkpoint's size in free disk space (and as much free RAM to measure from the page cache,"
+                            + " as a second run does). docs/performance.md has the recorded figures."})
+    static final class Checkpoint implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "where the checkpoint is written (default: a folder in"
+                + " the temporary directory, deleted afterwards unless --keep)")
+        Path dir;
+
+        @Option(names = "--blocks", defaultValue = "32", paramLabel = "N", description = "decoder blocks (default 32)")
+        int blocks;
+
+        @Option(names = "--hidden", defaultValue = "4096", paramLabel = "N", description = "hidden size (default 4096)")
+        int hidden;
+
+        @Option(names = "--intermediate", defaultValue = "11008", paramLabel = "N", description = "MLP size (default 11008)")
+        int intermediate;
+
+        @Option(names = "--vocab", defaultValue = "32000", paramLabel = "N", description = "vocabulary (default 32000)")
+        int vocab;
+
+        @Option(names = "--shard-mb", defaultValue = "4000", paramLabel = "MB", description = "largest shard (default 4000 MB)")
+        long shardMb;
+
+        @Option(names = "--seeds", split = ",", defaultValue = "quant,selective_prune", paramLabel = "S",
+                description = "sample configs to report with (default quant,selective_prune)")
+        List<String> seeds;
+
+        @Option(names = "--keep", description = "keep the checkpoint and the reports (and reuse a checkpoint of the same"
+                + " shape found in --dir instead of writing it again)")
+        boolean keep;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            io.amctkit.runtime.bench.SyntheticCheckpoint.Shape shape;
+            try {
+                shape = new io.amctkit.runtime.bench.SyntheticCheckpoint.Shape(blocks, hidden, intermediate, vocab);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (shardMb < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--shard-mb must be at least 1");
+            }
+            boolean temporary = dir == null;
+            Path root = temporary ? java.nio.file.Files.createTempDirectory("amctkit-checkpoint-bench") : dir;
+            Path checkpoint = root.resolve("checkpoint");
+            long bytes = shape.bytes();
+            try {
+                Path index = checkpoint.resolve("model.safetensors.index.json");
+                if (keep && java.nio.file.Files.exists(index)
+                        && java.nio.file.Files.readString(index).contains("\"total_size\" : " + bytes + "")) {
+                    out.printf("reusing the checkpoint in %s (%.2f GB)%n", checkpoint, bytes / 1e9);
+                } else {
+                    out.printf("writing a LLaMA-layout BF16 checkpoint: %d blocks, hidden %d, MLP %d, vocabulary %d:"
+                            + " %.2f GB to %s ...%n", blocks, hidden, intermediate, vocab, bytes / 1e9, checkpoint);
+                    out.flush();
+                    long t0 = System.nanoTime();
+                    var written = io.amctkit.runtime.bench.SyntheticCheckpoint.write(checkpoint, shape, shardMb << 20);
+                    out.printf("  %d shards in %.1f s%n", written.shards().size(), (System.nanoTime() - t0) / 1e9);
+                }
+                long bound = io.amctkit.runtime.bench.CheckpointBench.memoryBound(shape);
+                out.printf("%nmemory bound: 2 x %.0f MB (the largest tensor as float32) + 300 MB = %.0f MB; %d cores%n",
+                        (bound - io.amctkit.runtime.bench.CheckpointBench.OVERHEAD) / 2 / 1048576.0, bound / 1048576.0,
+                        Runtime.getRuntime().availableProcessors());
+                out.printf("%-30s %7s %12s %12s %7s %11s%n", "command", "wall s", "weights GB/s", "peak RSS MB", "bound",
+                        "record.txt");
+                out.flush();
+                List<List<String>> commands = new java.util.ArrayList<>();
+                commands.add(List.of("layers", checkpoint.toString()));
+                for (String seed : seeds) {
+                    commands.add(List.of("report", "--model", checkpoint.toString(), "--seed", seed, "--out",
+                            root.resolve("report-" + seed).toString()));
+                }
+                int failures = 0;
+                for (List<String> args : commands) {
+                    String label = args.get(0).equals("layers") ? "layers" : "report --seed " + args.get(4);
+                    Path reportDir = args.get(0).equals("layers") ? root.resolve("layers") : Path.of(args.get(6));
+                    var run = io.amctkit.runtime.bench.CheckpointBench.run(args, reportDir, reportDir.resolve("output.txt"));
+                    Path record = reportDir.resolve("record.txt");
+                    String recordSize = java.nio.file.Files.exists(record)
+                            ? String.format("%.2f GB", java.nio.file.Files.size(record) / 1e9) : "-";
+                    out.printf("%-30s %7.1f %12.2f %12s %7s %11s%n", label, run.seconds(), run.gigabytesPerSecond(bytes),
+                            run.peakBytes().isPresent() ? String.format("%.0f", run.peakBytes().getAsLong() / 1048576.0) : "?",
+                            run.peakBytes().isEmpty() ? "?" : run.within(bound) ? "within" : "OVER", recordSize);
+                    out.flush();
+                    if (run.exitCode() != 0) {
+                        failures++;
+                        spec.commandLine().getErr().println("amctkit bench: `amctkit " + String.join(" ", args)
+                                + "` exited with " + run.exitCode() + "; its output: " + run.log());
+                    } else if (!run.within(bound)) {
+                        failures++;
+                    }
+                }
+                out.printf("%nwall s: from the JVM's start to its exit; weights GB/s: the checkpoint's %.2f GB over that;%n"
+                        + "peak RSS: the process's VmHWM (MB = 2^20 bytes), against the bound.%n", bytes / 1e9);
+                return failures == 0 ? ExitCode.OK : ExitCode.INVALID;
+            } finally {
+                if (!keep) {
+                    deleteTree(temporary ? root : checkpoint);
+                }
+            }
+        }
+
+        private static void deleteTree(Path root) throws java.io.IOException {
+            if (!java.nio.file.Files.exists(root)) {
+                return;
+            }
+            try (var paths = java.nio.file.Files.walk(root)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            }
         }
     }
 }

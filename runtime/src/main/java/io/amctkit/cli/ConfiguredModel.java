@@ -109,7 +109,7 @@ final class ConfiguredModel {
         }
         Mode used = mode != null ? mode : cfg.inferredMode();
         Kernels kernels = Backends.select().kernels(threadCount());
-        ProgressBar bar = new ProgressBar(err, System.console() != null);
+        ProgressBar bar = new ProgressBar(err, System.console() != null).showingShards(m);
         SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
         bar.finish();
         result = Calibration.calibrate(m, result, Optional.ofNullable(inputs), samples, sampleSeed, kernels);

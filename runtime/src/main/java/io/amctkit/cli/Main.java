@@ -78,6 +78,7 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        io.amctkit.runtime.bench.PeakMemory.reportAtExitIfAsked();
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         System.exit(run(out, err, args));

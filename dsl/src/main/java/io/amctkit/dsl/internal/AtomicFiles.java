@@ -53,12 +53,14 @@ public final class AtomicFiles {
         try {
             try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(tmp,
                     java.nio.file.StandardOpenOption.WRITE)) {
-                java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16);
+                EarlyWriteback writeback = new EarlyWriteback(java.nio.channels.Channels.newOutputStream(channel), channel);
+                java.io.OutputStream out = new java.io.BufferedOutputStream(writeback, 1 << 16);
                 if (absolute.getFileName().toString().equals(System.getProperty("amctkit.debug.pauseWriting"))) {
                     out = new PausingStream(out, absolute, 60_000);
                 }
                 content.writeTo(out);
                 out.flush();
+                writeback.finish();
                 if (out instanceof PausingStream p) {
                     p.pauseOnce();
                 }
@@ -80,6 +82,60 @@ public final class AtomicFiles {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Starts the disk writes of a large file while it is still being written: after every {@link #EVERY} bytes, a
+     * background thread flushes what is there ({@code force(false)}; at most one at a time), so that the final flush
+     * waits for the last stretch only instead of the whole file (a 7 B model's record file is gigabytes).
+     */
+    private static final class EarlyWriteback extends java.io.FilterOutputStream {
+        static final long EVERY = 256L << 20;
+        private final java.nio.channels.FileChannel channel;
+        private long written;
+        private long nextSync = EVERY;
+        private Thread syncing;
+        private volatile IOException failed;
+
+        EarlyWriteback(java.io.OutputStream out, java.nio.channels.FileChannel channel) {
+            super(out);
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            written += len;
+            if (written >= nextSync) {
+                nextSync = written + EVERY;
+                if (syncing == null || !syncing.isAlive()) {
+                    syncing = new Thread(() -> {
+                        try {
+                            channel.force(false);
+                        } catch (IOException e) {
+                            failed = e;
+                        }
+                    }, "amctkit-writeback");
+                    syncing.setDaemon(true);
+                    syncing.start();
+                }
+            }
+        }
+
+        /** Waits for a background flush still running; its failure is the write's failure. */
+        void finish() throws IOException {
+            if (syncing != null) {
+                try {
+                    syncing.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while flushing " + e.getMessage());
+                }
+            }
+            if (failed != null) {
+                throw failed;
+            }
         }
     }
 

@@ -53,11 +53,17 @@ public final class Floats {
 
     /**
      * Reads {@code shape} elements of {@code dtype} stored little-endian at {@code position} of {@code channel} into a new
-     * float32 array: float32 straight into the array's memory, other types through a 1 MiB staging buffer — so reading
-     * a tensor needs its float32 array and nothing of its size besides (no mapping left for the GC to release).
+     * float32 array: float32 straight into the array's memory; other types in 1 MiB pieces, each read into a staging
+     * buffer and widened into the array, the tensor split into one run of pieces per core (positional reads, so the
+     * runs go in parallel) — reading a tensor needs its float32 array and a few MiB besides, and no mapping.
      */
     public static INDArray read(FileChannel channel, long position, DType dtype, long[] shape) throws IOException {
-        INDArray out = Tensors.newFloat32(shape.length == 0 ? new long[]{} : shape);
+        return read(channel, position, dtype, shape, null);
+    }
+
+    /** The same, into {@code target} (a contiguous float32 array of the shape), or a new array when it is null. */
+    public static INDArray read(FileChannel channel, long position, DType dtype, long[] shape, INDArray target) throws IOException {
+        INDArray out = target != null ? target : Tensors.newFloat32(shape.length == 0 ? new long[]{} : shape);
         long n = out.length();
         if (dtype == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
             ByteBuffer dst = out.data().asNio().duplicate();
@@ -65,21 +71,67 @@ public final class Floats {
             readFully(channel, dst, position);
             return out;
         }
-        FloatBuffer dst = out.data().asNioFloat();
-        int width = dtype.bytes();
-        ByteBuffer chunk = ByteBuffer.allocate((1 << 20) / width * width).order(ByteOrder.LITTLE_ENDIAN);
-        long done = 0;
-        while (done < n) {
-            int count = (int) Math.min(chunk.capacity() / width, n - done);
-            chunk.clear().limit(count * width);
-            readFully(channel, chunk, position + done * width);
-            INDArray part = decode(chunk.flip(), dtype, new long[]{count});
-            float[] values = part.data().asFloat();
-            dst.put((int) done, values, 0, count);
-            part.close();
-            done += count;
+        int piece = PIECE_BYTES / dtype.bytes();
+        int pieces = (int) ((n + piece - 1) / piece);
+        int runs = Math.max(1, Math.min(pieces, Runtime.getRuntime().availableProcessors()));
+        try {
+            java.util.stream.IntStream.range(0, runs).parallel().forEach(run -> readRun(channel, position, dtype, out,
+                    (int) ((long) pieces * run / runs), (int) ((long) pieces * (run + 1) / runs), piece));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
         return out;
+    }
+
+    /** Pieces {@code [first, last)} of {@code piece} elements each: read into one staging buffer, widened into {@code out}. */
+    private static void readRun(FileChannel channel, long position, DType dtype, INDArray out, int first, int last, int piece) {
+        int width = dtype.bytes();
+        long n = out.length();
+        ByteBuffer dst = out.data().asNio().duplicate().order(ByteOrder.nativeOrder());
+        float[] values = dtype == DType.BF16 ? null : new float[piece];
+        short[] halves = dtype == DType.F16 ? new short[piece] : null;
+        // native memory freed when the run ends (a direct ByteBuffer waits for a GC: hundreds of MB on an LLM)
+        try (org.bytedeco.javacpp.BytePointer memory = new org.bytedeco.javacpp.BytePointer((long) piece * width)) {
+            ByteBuffer staging = memory.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            for (int p = first; p < last; p++) {
+                long from = (long) p * piece;
+                int count = (int) Math.min(piece, n - from);
+                staging.clear().limit(count * width);
+                readFully(channel, staging, position + from * width);
+                staging.flip();
+                if (dtype == DType.BF16) {
+                    Tensors.widenBf16(staging, count, out, from);
+                } else {
+                    widen(staging, dtype, count, halves, values);
+                    dst.asFloatBuffer().put((int) from, values, 0, count);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Bytes per piece of a widened read. */
+    private static final int PIECE_BYTES = 1 << 20;
+
+    /** {@code count} stored elements of {@code src} (little-endian) as floats into {@code values}. */
+    private static void widen(ByteBuffer src, DType dtype, int count, short[] halves, float[] values) {
+        switch (dtype) {
+            case F16 -> {
+                src.asShortBuffer().get(halves, 0, count);
+                for (int i = 0; i < count; i++) {
+                    values[i] = halfToFloat(halves[i]);
+                }
+            }
+            case F32 -> src.asFloatBuffer().get(values, 0, count);
+            case F64 -> {
+                java.nio.DoubleBuffer d = src.asDoubleBuffer();
+                for (int i = 0; i < count; i++) {
+                    values[i] = (float) d.get(i);
+                }
+            }
+            default -> throw new IllegalStateException(dtype.toString());
+        }
     }
 
     private static void readFully(FileChannel channel, ByteBuffer dst, long position) throws IOException {

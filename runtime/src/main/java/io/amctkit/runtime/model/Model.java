@@ -36,6 +36,19 @@ public interface Model extends AutoCloseable {
         return layer.weightTransposed() ? w.transpose().dup('c') : w;
     }
 
+    /**
+     * {@link #weight(ModelLayer)}, read into {@code buffer} where the format allows (then the array lives in the buffer,
+     * see {@link WeightBuffer#holds}); otherwise a new array, which the caller closes.
+     */
+    default INDArray weight(ModelLayer layer, WeightBuffer buffer) {
+        return weight(layer);
+    }
+
+    /** The file a layer's weight is stored in when the model spans several (a shard of a checkpoint); else empty. */
+    default java.util.Optional<Path> origin(ModelLayer layer) {
+        return java.util.Optional.empty();
+    }
+
     /** The layer with this name. */
     default java.util.Optional<ModelLayer> layer(String name) {
         return layers().stream().filter(l -> l.name().equals(name)).findFirst();

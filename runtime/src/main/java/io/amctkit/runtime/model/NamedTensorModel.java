@@ -15,15 +15,30 @@ final class NamedTensorModel implements Model {
     private final Path source;
     private final ModelFormat format;
     private final Function<TensorInfo, INDArray> reader;
+    private final java.util.function.BiFunction<TensorInfo, WeightBuffer, INDArray> bufferedReader;
+    private final Function<String, Optional<Path>> origin;
     private final Runnable closer;
     private final StateDictLayers.Result layers;
     private final List<String> notes;
 
     NamedTensorModel(Path source, ModelFormat format, Map<String, TensorInfo> tensors, Optional<List<Layer>> manifest,
                      Function<TensorInfo, INDArray> reader, Runnable closer, List<String> extraNotes) {
+        this(source, format, tensors, manifest, reader, (t, buffer) -> reader.apply(t), name -> Optional.empty(), closer,
+                extraNotes);
+    }
+
+    /**
+     * With {@code bufferedReader} reading a tensor into a {@link WeightBuffer} (safetensors), and {@code origin} naming
+     * the file of a tensor (a shard).
+     */
+    NamedTensorModel(Path source, ModelFormat format, Map<String, TensorInfo> tensors, Optional<List<Layer>> manifest,
+                     Function<TensorInfo, INDArray> reader, java.util.function.BiFunction<TensorInfo, WeightBuffer, INDArray> bufferedReader,
+                     Function<String, Optional<Path>> origin, Runnable closer, List<String> extraNotes) {
         this.source = source;
         this.format = format;
         this.reader = reader;
+        this.bufferedReader = bufferedReader;
+        this.origin = origin;
         this.closer = closer;
         this.layers = StateDictLayers.of(tensors, manifest);
         java.util.ArrayList<String> n = new java.util.ArrayList<>(extraNotes);
@@ -66,6 +81,16 @@ final class NamedTensorModel implements Model {
     @Override
     public INDArray read(TensorInfo tensor) {
         return reader.apply(tensor);
+    }
+
+    @Override
+    public Optional<Path> origin(ModelLayer layer) {
+        return origin.apply(layer.weight().name());
+    }
+
+    @Override
+    public INDArray weight(ModelLayer layer, WeightBuffer buffer) {
+        return layer.weightTransposed() ? weight(layer) : bufferedReader.apply(layer.weight(), buffer);
     }
 
     @Override

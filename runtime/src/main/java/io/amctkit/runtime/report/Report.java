@@ -67,9 +67,10 @@ public final class Report {
         String title = "amctkit report: " + model.source().getFileName() + " with " + configName + " ("
                 + result.resolution().mode().label() + ")";
         Path html = dir.resolve("report.html");
-        writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram), evaluation, lead.html()));
+        writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram), evaluation, lead.html(),
+                outputsNote(model)));
         Path record = dir.resolve("record.txt");
-        RecordFile.write(RecordFile.of(result, model), record);
+        RecordFile.write(result, record);
         Optional<Path> suggested = Optional.empty();
         if (result.calibration().isPresent()) {
             io.amctkit.runtime.calibration.SuggestedConfig.Suggestion s = io.amctkit.runtime.calibration.SuggestedConfig.of(
@@ -121,6 +122,21 @@ public final class Report {
         return new Files(html, record, suggested, fakeQuant, deploy, pruned, leftFloat);
     }
 
+    /**
+     * For a model without a graph (a safetensors or PyTorch checkpoint): which of the report's outputs apply and why the
+     * others do not; empty for ONNX models, which get them all.
+     */
+    public static Optional<String> outputsNote(Model model) {
+        if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel) {
+            return Optional.empty();
+        }
+        return Optional.of("Outputs for this " + model.format().name().toLowerCase(java.util.Locale.ROOT) + " checkpoint:"
+                + " record.txt (AMCT's record: the weight scales and the packed 2:4 masks) and this page (tables, plots)."
+                + " Not written: fake_quant_model.onnx, deploy_model.onnx, pruned_model.onnx and the model-level comparison"
+                + " (summary.json), which rewrite or run the model's graph; a checkpoint has none (export the model to ONNX"
+                + " for them).");
+    }
+
     private static Optional<ReportPlots.Plot> histogram(LayerReport worst, Model model) {
         Optional<ModelLayer> layer = model.layer(worst.name());
         if (layer.isEmpty()) {
@@ -128,7 +144,8 @@ public final class Report {
         }
         INDArray w = model.weight(layer.get());
         try {
-            return Optional.of(ReportPlots.weightHistogram(worst.name(), w.data().asFloat(), worst.scaleMax(), worst.weightBits()));
+            return Optional.of(ReportPlots.weightHistogram(worst.name(), io.amctkit.kernels.Tensors.floats(
+                    io.amctkit.kernels.Tensors.asFloat32(w)), worst.scaleMax(), worst.weightBits()));
         } finally {
             w.close();
         }

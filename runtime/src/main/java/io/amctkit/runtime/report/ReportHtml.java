@@ -127,6 +127,12 @@ public final class ReportHtml {
     /** The page with {@code lead} (HTML, e.g. a retraining's before and after) before the model-level section. */
     public static String page(String title, SessionResult result, List<ReportPlots.Plot> plots, Optional<Evaluation> evaluation,
                               String lead) {
+        return page(title, result, plots, evaluation, lead, Optional.empty());
+    }
+
+    /** The same, with {@code outputs} (which of the report's files apply to this model, and why) under the summary. */
+    public static String page(String title, SessionResult result, List<ReportPlots.Plot> plots, Optional<Evaluation> evaluation,
+                              String lead, Optional<String> outputs) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>").append(escape(title))
@@ -138,6 +144,7 @@ public final class ReportHtml {
                 .append("<a href=\"#layers\">Layers</a><a href=\"#resolution\">Resolution</a><a href=\"#notes\">Notes</a></nav>\n");
         Map<String, TerminalTable.Low> worst = TerminalTable.worst(result, 3);
         summary(h, result, evaluation, worst);
+        outputs.ifPresent(o -> h.append("<p class=\"note\" id=\"outputs\">").append(escape(o)).append("</p>\n"));
         h.append(lead);
         evaluation.ifPresent(e -> h.append(ModelSection.html(e)));
         if (!plots.isEmpty()) {

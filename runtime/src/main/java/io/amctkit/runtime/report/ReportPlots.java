@@ -226,19 +226,26 @@ public final class ReportPlots {
      * range [qmin·s, qmax·s] marked in red.
      */
     public static Plot weightHistogram(String layer, float[] weights, double scale, int bits) {
+        return weightHistogram(layer, java.nio.FloatBuffer.wrap(weights), scale, bits);
+    }
+
+    /** The same over a buffer (an LLM's weight, read where it lies: no copy of its size on the heap). */
+    public static Plot weightHistogram(String layer, java.nio.FloatBuffer weights, double scale, int bits) {
         int qmin = -(1 << (bits - 1));
         int qmax = (1 << (bits - 1)) - 1;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
-        for (float w : weights) {
+        int n = weights.limit();
+        for (int i = 0; i < n; i++) {
+            float w = weights.get(i);
             min = Math.min(min, w);
             max = Math.max(max, w);
         }
         int lo = (int) Math.max(qmin, Math.floor(min / scale) - 1);
         int hi = (int) Math.min(qmax, Math.ceil(max / scale) + 1);
         long[] counts = new long[hi - lo + 1];
-        for (float w : weights) {
-            long level = Math.round(w / scale);
+        for (int i = 0; i < n; i++) {
+            long level = Math.round(weights.get(i) / scale);
             counts[(int) (Math.max(lo, Math.min(hi, level)) - lo)]++;
         }
         XYIntervalSeries series = new XYIntervalSeries("weights per level");

@@ -7,19 +7,17 @@ import java.util.Optional;
  * when they are known without calibration (a configured clip range), the removed filters, and the packed 2:4 mask.
  */
 public record LayerArtifacts(float[] weightScales, Optional<ActivationFactors> activation, int[] prunedFilters,
-                             long[] selectiveMask, long[] maskShape) {
+                             PackedMask mask) {
 
     /** scale_d and offset_d of the layer's input, from its clip range (AMCT's ULQ: asymmetric, fixed_min zeroes clip_min). */
     public record ActivationFactors(float scale, int offset, int bits) {
     }
 
-    public static final LayerArtifacts NONE = new LayerArtifacts(new float[0], Optional.empty(), new int[0], new long[0], new long[0]);
+    public static final LayerArtifacts NONE = new LayerArtifacts(new float[0], Optional.empty(), new int[0], PackedMask.NONE);
 
     public LayerArtifacts {
         weightScales = weightScales.clone();
         prunedFilters = prunedFilters.clone();
-        selectiveMask = selectiveMask.clone();
-        maskShape = maskShape.clone();
     }
 
     @Override
@@ -32,13 +30,13 @@ public record LayerArtifacts(float[] weightScales, Optional<ActivationFactors> a
         return prunedFilters.clone();
     }
 
-    @Override
+    /** The packed 2:4 mask's words (empty without 2:4 pruning). */
     public long[] selectiveMask() {
-        return selectiveMask.clone();
+        return mask.words();
     }
 
-    @Override
+    /** The shape the 2:4 mask covers (empty without 2:4 pruning). */
     public long[] maskShape() {
-        return maskShape.clone();
+        return mask.shape();
     }
 }

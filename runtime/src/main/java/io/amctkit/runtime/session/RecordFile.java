@@ -27,43 +27,207 @@ public final class RecordFile {
 
     public static ScaleOffsetRecord of(SessionResult result, Model model) {
         ScaleOffsetRecord.Builder record = ScaleOffsetRecord.newBuilder();
+        for (LayerReport r : result.layers()) {
+            quantRecord(result, r).ifPresent(record::addRecord);
+        }
         for (FilterPruneRecord r : result.filterPruning().records()) {
-            PruneRecord.Builder prune = PruneRecord.newBuilder();
-            r.producers().forEach(p -> prune.addProducer(node(p)));
-            r.consumers().forEach(c -> prune.addConsumer(node(c)));
-            record.addPruneRecord(prune);
+            record.addPruneRecord(filterRecord(r));
         }
         for (LayerReport r : result.layers()) {
-            LayerArtifacts a = r.artifacts();
-            if (r.quantized()) {
-                SingleLayerRecord.Builder value = SingleLayerRecord.newBuilder();
-                java.util.Optional<io.amctkit.runtime.calibration.Calibration.LayerActivation> calibrated = result.activation(r.name());
-                if (calibrated.isPresent()) {
-                    var act = calibrated.get();
-                    value.setScaleD(act.scale()).setOffsetD(act.offset()).setActType("INT" + act.bits());
-                } else {
-                    a.activation().ifPresent(act -> value.setScaleD(act.scale()).setOffsetD(act.offset()).setActType("INT" + act.bits()));
-                }
-                for (float s : a.weightScales()) {
-                    value.addScaleW(s).addOffsetW(0);
-                }
-                value.setWtsType("INT" + r.weightBits());
-                record.addRecord(MapFiledEntry.newBuilder().setKey(r.name()).setValue(value));
-            }
             if (r.pruneKind().equals("2:4")) {
-                AttrProto.Builder shape = AttrProto.newBuilder().setName("mask_shape").setType(AttrProto.AttrType.INTS);
-                for (long d : a.maskShape()) {
-                    shape.addInts(d);
-                }
-                AttrProto.Builder mask = AttrProto.newBuilder().setName("selective_mask").setType(AttrProto.AttrType.INTS);
-                for (long w : a.selectiveMask()) {
-                    mask.addInts(w);
-                }
-                record.addPruneRecord(PruneRecord.newBuilder().setSelectivePrune(
-                        PruneNode.newBuilder().setName(r.name()).addAttr(shape).addAttr(mask)));
+                record.addPruneRecord(selectiveRecord(r, r.artifacts().selectiveMask()));
             }
         }
         return record.build();
+    }
+
+    /** The layer's scale/offset record when it is quantized. */
+    private static java.util.Optional<MapFiledEntry> quantRecord(SessionResult result, LayerReport r) {
+        if (!r.quantized()) {
+            return java.util.Optional.empty();
+        }
+        LayerArtifacts a = r.artifacts();
+        SingleLayerRecord.Builder value = SingleLayerRecord.newBuilder();
+        java.util.Optional<io.amctkit.runtime.calibration.Calibration.LayerActivation> calibrated = result.activation(r.name());
+        if (calibrated.isPresent()) {
+            var act = calibrated.get();
+            value.setScaleD(act.scale()).setOffsetD(act.offset()).setActType("INT" + act.bits());
+        } else {
+            a.activation().ifPresent(act -> value.setScaleD(act.scale()).setOffsetD(act.offset()).setActType("INT" + act.bits()));
+        }
+        for (float s : a.weightScales()) {
+            value.addScaleW(s).addOffsetW(0);
+        }
+        value.setWtsType("INT" + r.weightBits());
+        return java.util.Optional.of(MapFiledEntry.newBuilder().setKey(r.name()).setValue(value).build());
+    }
+
+    private static PruneRecord filterRecord(FilterPruneRecord r) {
+        PruneRecord.Builder prune = PruneRecord.newBuilder();
+        r.producers().forEach(p -> prune.addProducer(node(p)));
+        r.consumers().forEach(c -> prune.addConsumer(node(c)));
+        return prune.build();
+    }
+
+    /** A 2:4 layer's prune_record: mask_shape, then the packed selective_mask {@code words}. */
+    private static PruneRecord selectiveRecord(LayerReport r, long[] words) {
+        AttrProto.Builder shape = AttrProto.newBuilder().setName("mask_shape").setType(AttrProto.AttrType.INTS);
+        for (long d : r.artifacts().maskShape()) {
+            shape.addInts(d);
+        }
+        AttrProto.Builder mask = AttrProto.newBuilder().setName("selective_mask").setType(AttrProto.AttrType.INTS);
+        for (long w : words) {
+            mask.addInts(w);
+        }
+        return PruneRecord.newBuilder().setSelectivePrune(PruneNode.newBuilder().setName(r.name()).addAttr(shape).addAttr(mask))
+                .build();
+    }
+
+    /**
+     * Writes the record file of {@code result} atomically, streaming: the text {@link #text} would give for
+     * {@link #of}, record by record, with each 2:4 mask read (from memory or the session's spool) while its layer is
+     * written — an LLM's record (gigabytes of mask) never whole in memory. The mask values are printed as protobuf's
+     * text format prints int64 (one {@code ints: N} line each), everything else by protobuf itself.
+     */
+    public static void write(SessionResult result, Path file) throws IOException {
+        io.amctkit.dsl.internal.AtomicFiles.write(file, out -> {
+            TextFormat.Printer printer = TextFormat.printer();
+            for (LayerReport r : result.layers()) {
+                java.util.Optional<MapFiledEntry> q = quantRecord(result, r);
+                if (q.isPresent()) {
+                    out.write(utf8(printer.printToString(ScaleOffsetRecord.newBuilder().addRecord(q.get()).build())));
+                }
+            }
+            for (FilterPruneRecord r : result.filterPruning().records()) {
+                out.write(utf8(printer.printToString(ScaleOffsetRecord.newBuilder().addPruneRecord(filterRecord(r)).build())));
+            }
+            for (LayerReport r : result.layers()) {
+                if (r.pruneKind().equals("2:4")) {
+                    writeSelective(printer, r, out);
+                }
+            }
+            out.flush();
+        }, true);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Closes the selective_mask attribute, its node and the prune_record: what follows the last mask value. */
+    private static final String SELECTIVE_TAIL = "    }\n  }\n}\n";
+
+    /** How protobuf indents a mask value: the fourth level (prune_record, selective_prune, attr). */
+    private static final byte[] INTS = utf8("      ints: ");
+
+    /** Mask values formatted per task when the record is written: about 0.5 MB of text each. */
+    private static final int SLICE = 1 << 14;
+
+    /**
+     * One 2:4 prune_record: protobuf prints it without the mask values, which are inserted before its closing lines,
+     * formatted in slices on all cores (an LLM's record is gigabytes of them) and written in order.
+     */
+    private static void writeSelective(TextFormat.Printer printer, LayerReport r, java.io.OutputStream out) throws IOException {
+        String empty = printer.printToString(ScaleOffsetRecord.newBuilder().addPruneRecord(selectiveRecord(r, new long[0])).build());
+        if (!empty.endsWith(SELECTIVE_TAIL)) {
+            throw new IllegalStateException("protobuf printed a selective prune_record as: " + empty);
+        }
+        out.write(utf8(empty.substring(0, empty.length() - SELECTIVE_TAIL.length())));
+        long[] words = r.artifacts().selectiveMask();
+        int slices = (words.length + SLICE - 1) / SLICE;
+        int batch = Math.max(1, Math.min(slices, Runtime.getRuntime().availableProcessors()));
+        byte[][] text = new byte[batch][SLICE * (INTS.length + 21)];   // reused: no allocation per slice
+        int[] ends = new int[batch];
+        for (int first = 0; first < slices; first += batch) {
+            int firstSlice = first;
+            int count = Math.min(batch, slices - first);
+            java.util.stream.IntStream.range(0, count).parallel().forEach(t -> {
+                int slice = firstSlice + t;
+                ends[t] = lines(words, slice * SLICE, Math.min(words.length, (slice + 1) * SLICE), text[t]);
+            });
+            for (int t = 0; t < count; t++) {
+                out.write(text[t], 0, ends[t]);
+            }
+        }
+        out.write(utf8(SELECTIVE_TAIL));
+    }
+
+    /** {@code "      ints: N\n"} for words {@code [from, to)} into {@code b}; returns the end. */
+    private static int lines(long[] words, int from, int to, byte[] b) {
+        int at = 0;
+        for (int i = from; i < to; i++) {
+            System.arraycopy(INTS, 0, b, at, INTS.length);
+            at = decimal(words[i], b, at + INTS.length);
+            b[at++] = '\n';
+        }
+        return at;
+    }
+
+    /** "0000" … "9999" as four ASCII bytes in a little-endian int: four digits per store. */
+    private static final int[] QUADS = quads();
+
+    private static final java.lang.invoke.VarHandle INT_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private static int[] quads() {
+        int[] q = new int[10_000];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = ('0' + i / 1000) | ('0' + i / 100 % 10) << 8 | ('0' + i / 10 % 10) << 16 | ('0' + i % 10) << 24;
+        }
+        return q;
+    }
+
+    /** {@code v} in decimal (as {@link Long#toString(long)}) into {@code b} at {@code at}; returns the end. */
+    static int decimal(long v, byte[] b, int at) {
+        if (v == Long.MIN_VALUE) {
+            byte[] s = utf8(Long.toString(v));
+            System.arraycopy(s, 0, b, at, s.length);
+            return at + s.length;
+        }
+        if (v < 0) {
+            b[at++] = '-';
+            v = -v;
+        }
+        if (v < 100_000_000L) {
+            return upTo8((int) v, b, at);
+        }
+        long high = v / 100_000_000L;
+        int low = (int) (v - high * 100_000_000L);
+        if (high < 100_000_000L) {
+            return exactly8(low, b, upTo8((int) high, b, at));
+        }
+        long top = high / 100_000_000L;
+        int middle = (int) (high - top * 100_000_000L);
+        return exactly8(low, b, exactly8(middle, b, upTo8((int) top, b, at)));
+    }
+
+    /** {@code v} (0 ≤ v &lt; 10⁸) without leading zeros. */
+    private static int upTo8(int v, byte[] b, int at) {
+        if (v < 10_000) {
+            return upTo4(v, b, at);
+        }
+        int high = v / 10_000;
+        int end = upTo4(high, b, at);
+        INT_LE.set(b, end, QUADS[v - high * 10_000]);
+        return end + 4;
+    }
+
+    /** {@code v} (0 ≤ v &lt; 10⁴) without leading zeros. */
+    private static int upTo4(int v, byte[] b, int at) {
+        int digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+        int quad = QUADS[v] >>> (8 * (4 - digits));   // drop the leading zeros (the low bytes)
+        for (int k = 0; k < digits; k++) {
+            b[at + k] = (byte) (quad >>> (8 * k));
+        }
+        return at + digits;
+    }
+
+    /** {@code v} (0 ≤ v &lt; 10⁸) as exactly eight digits. */
+    private static int exactly8(int v, byte[] b, int at) {
+        int high = v / 10_000;
+        INT_LE.set(b, at, QUADS[high]);
+        INT_LE.set(b, at + 4, QUADS[v - high * 10_000]);
+        return at + 8;
     }
 
     /** One record node, its attributes in AMCT's order: type, begin, end, group, prune_group, prune_index. */
@@ -103,7 +267,7 @@ public final class RecordFile {
         return b.build();
     }
 
-    /** Writes atomically (temp file, then move), replacing an earlier record. */
+    /** Writes {@code record} atomically (temp file, then move), replacing an earlier record. */
     public static void write(ScaleOffsetRecord record, Path file) throws IOException {
         io.amctkit.dsl.internal.AtomicFiles.writeString(file, text(record), true);
     }

@@ -12,14 +12,13 @@ import io.amctkit.dsl.resolve.Resolver;
 import io.amctkit.kernels.ArqWeights;
 import io.amctkit.kernels.Kernels;
 import io.amctkit.kernels.SelectiveMask;
-import io.amctkit.kernels.Tensors;
 import io.amctkit.kernels.WeightLayout;
 import io.amctkit.runtime.model.Model;
 import io.amctkit.runtime.model.ModelLayer;
+import io.amctkit.runtime.model.WeightBuffer;
 import io.amctkit.runtime.prune.FilterPruning;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,23 +54,39 @@ public final class Session {
 
     /** Resolves and, if AMCT accepts the config, runs the kernels on every quantized or pruned layer. */
     public SessionResult run(Kernels kernels, Progress progress) {
+        return run(kernels, progress, MaskSpool.MEMORY_BUDGET);
+    }
+
+    /** {@link #run(Kernels, Progress)} keeping up to {@code maskMemory} bytes of packed 2:4 masks in memory (then spooling). */
+    SessionResult run(Kernels kernels, Progress progress, long maskMemory) {
         List<Layer> layers = model.layers().stream().map(ModelLayer::toLayer).toList();
         Resolution resolution = Resolver.resolve(config, layers, mode);
         if (!resolution.isAccepted()) {
             return new SessionResult(model.source(), resolution, List.of(), Optional.empty(), FilterPruning.NONE);
         }
         FilterPruning pruning = FilterPruning.of(model, resolution, kernels);
+        MaskSpool masks = new MaskSpool(maskMemory);
         List<LayerReport> reports = new ArrayList<>();
+        long largest = model.layers().stream().filter(l -> resolution.plan(l.name()).map(Session::computes).orElse(false))
+                .mapToLong(l -> l.weight().elements()).max().orElse(1);
         int done = 0;
-        for (ModelLayer layer : model.layers()) {
-            LayerPlan plan = resolution.plan(layer.name()).orElse(null);
-            reports.add(shrinkInputs(report(layer, plan, kernels, pruning), layer, pruning));
-            progress.layerDone(++done, model.layers().size(), layer.name());
+        try (WeightBuffer buffer = WeightBuffer.forElements(largest)) {
+            for (ModelLayer layer : model.layers()) {
+                LayerPlan plan = resolution.plan(layer.name()).orElse(null);
+                reports.add(shrinkInputs(report(layer, plan, kernels, pruning, masks, buffer), layer, pruning));
+                progress.layerDone(++done, model.layers().size(), layer.name());
+            }
         }
         return new SessionResult(model.source(), resolution, reports, Optional.empty(), pruning);
     }
 
-    private LayerReport report(ModelLayer layer, LayerPlan plan, Kernels kernels, FilterPruning pruning) {
+    /** Whether a plan runs a kernel on its layer's weight (quantization or pruning enabled). */
+    private static boolean computes(LayerPlan plan) {
+        return plan.quant().filter(QuantPlan::enabled).isPresent() || plan.prune().filter(PrunePlan::enabled).isPresent();
+    }
+
+    private LayerReport report(ModelLayer layer, LayerPlan plan, Kernels kernels, FilterPruning pruning, MaskSpool masks,
+                               WeightBuffer buffer) {
         Optional<QuantPlan> q = plan == null ? Optional.empty() : plan.quant().filter(QuantPlan::enabled);
         Optional<PrunePlan> p = plan == null ? Optional.empty() : plan.prune().filter(PrunePlan::enabled);
         long params = layer.weight().elements();
@@ -86,7 +101,7 @@ public final class Session {
                     storedBits * params, macs, macs, notes,
                     LayerArtifacts.NONE);
         }
-        INDArray w = weightRows(layer);
+        INDArray w = weightRows(layer, buffer);
         try {
             String algo = "";
             int bits = 0;
@@ -97,8 +112,7 @@ public final class Session {
             float[] weightScales = new float[0];
             Optional<LayerArtifacts.ActivationFactors> activation = Optional.empty();
             int[] prunedFilters = new int[0];
-            long[] packedMask = new long[0];
-            long[] maskShape = new long[0];
+            PackedMask packedMask = PackedMask.NONE;
             if (q.isPresent()) {
                 QuantPlan plan0 = q.get();
                 algo = plan0.weightAlgo().equals("arq_retrain") ? "arq" : "ulq";
@@ -106,7 +120,7 @@ public final class Session {
                 channelWise = plan0.channelWise();
                 WeightLayout layout = layer.weight().rank() == 3 && isRecurrent(layer) ? WeightLayout.COUT_FIRST
                         : WeightLayout.of(layer.type(), layer.groups().orElse(1));
-                ArqWeights.Result r = kernels.arq(w, layout, bits, channelWise);
+                ArqWeights.Summary r = kernels.arqSummary(w, layout, bits, channelWise);
                 float[] scales = r.factors().scale();
                 weightScales = scales;
                 activation = activationFactors(plan0, layer);
@@ -116,10 +130,7 @@ public final class Session {
                     scaleMin = Math.min(scaleMin, s);
                     scaleMax = Math.max(scaleMax, s);
                 }
-                INDArray original = Tensors.asFloat32(layout.toCoutFirst(w));
-                INDArray quantized = Tensors.asFloat32(layout.toCoutFirst(r.fakeQuantized()));
-                error = Optional.of(WeightError.of(Tensors.floats(original), Tensors.floats(quantized), scales,
-                        -(float) (1 << (bits - 1)), (float) ((1 << (bits - 1)) - 1)));
+                error = Optional.of(WeightError.of(r.error()));
                 if (algo.equals("ulq")) {
                     notes.add("weight ULQ starts from ARQ's factors on its first batch and learns the scale afterwards:"
                             + " these are the initial figures");
@@ -127,7 +138,6 @@ public final class Session {
                 if (plan0.int4Downgraded()) {
                     notes.add("INT4 weights downgraded to INT8 by AMCT (not nibble-packable)");
                 }
-                r.fakeQuantized().close();
             }
             String pruneKind = "";
             double requested = 0;
@@ -157,21 +167,13 @@ public final class Session {
                     pruneKind = "2:4";
                     requested = 0.5;
                     int axis = SelectiveMask.cinAxis(layer.type());
-                    INDArray mask = kernels.selectiveMask(w, axis);
-                    long zeros = 0;
-                    FloatBuffer m = Tensors.floats(mask);
-                    for (int i = 0; i < m.limit(); i++) {
-                        if (m.get(i) == 0f) {
-                            zeros++;
-                        }
-                    }
-                    realised = (double) zeros / m.limit();
-                    compliant = Optional.of(TwoFour.compliant(m, w.shape(), axis));
-                    packedMask = SelectiveMaskPacking.pack(m);
-                    maskShape = w.shape();
+                    SelectiveMask.Packed mask = kernels.selectiveMaskPacked(w, axis);
+                    long zeros = mask.elements() - mask.kept();
+                    realised = (double) zeros / mask.elements();
+                    compliant = Optional.of(mask.compliant());
+                    packedMask = masks.keep(mask.words(), w.shape());
                     paramsAfter = params - zeros;
                     macsAfter = Math.round(macs * (1 - realised));
-                    mask.close();
                 }
             }
             long bitsAfter = q.isPresent() ? paramsAfter * bits : storedBits * paramsAfter;
@@ -181,9 +183,11 @@ public final class Session {
             return new LayerReport(layer.name(), layer.type(), q.isPresent(), algo, bits, channelWise, scaleMin, scaleMax,
                     error, pruneKind, requested, realised, compliant, kept, filters, params, paramsAfter, stored,
                     storedBits * params, bitsAfter, macs,
-                    macsAfter, notes, new LayerArtifacts(weightScales, activation, prunedFilters, packedMask, maskShape));
+                    macsAfter, notes, new LayerArtifacts(weightScales, activation, prunedFilters, packedMask));
         } finally {
-            w.close();
+            if (!buffer.holds(w)) {
+                w.close();
+            }
         }
     }
 
@@ -203,8 +207,8 @@ public final class Session {
     }
 
     /** The weight in PyTorch's layout; an RNN's [directions, gates·hidden, in] as rows of [directions·gates·hidden, in]. */
-    private INDArray weightRows(ModelLayer layer) {
-        INDArray w = model.weight(layer);
+    private INDArray weightRows(ModelLayer layer, WeightBuffer buffer) {
+        INDArray w = model.weight(layer, buffer);
         if (isRecurrent(layer) && w.rank() == 3) {
             return w.reshape('c', w.size(0) * w.size(1), w.size(2));
         }

@@ -219,6 +219,11 @@ public final class SafetensorsFile {
 
     /** Reads just this tensor's bytes (positional reads, no mapping) and decodes them to float32. */
     public INDArray read(TensorInfo tensor) {
+        return read(tensor, null);
+    }
+
+    /** {@link #read(TensorInfo)} into {@code buffer}'s memory (a new array when {@code buffer} is null). */
+    public INDArray read(TensorInfo tensor, io.amctkit.runtime.model.WeightBuffer buffer) {
         Entry e = entries.get(tensor.name());
         if (e == null || e.floatType().isEmpty()) {
             throw new IllegalArgumentException(file + " has no float tensor '" + tensor.name() + "'");
@@ -228,7 +233,8 @@ public final class SafetensorsFile {
                 throw new ModelException(file, "tensor '" + tensor.name() + "' ends at byte " + (dataStart + e.end())
                         + " but the file has " + ch.size() + ": truncated");
             }
-            return Floats.read(ch, dataStart + e.begin(), e.floatType().get(), e.shape());
+            INDArray target = buffer == null ? null : buffer.array(e.shape());
+            return Floats.read(ch, dataStart + e.begin(), e.floatType().get(), e.shape(), target);
         } catch (IOException ex) {
             throw new ModelException(file, "cannot read tensor '" + tensor.name() + "': " + ex.getMessage(), true, ex);
         }

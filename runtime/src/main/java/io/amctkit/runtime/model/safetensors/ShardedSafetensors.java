@@ -197,4 +197,9 @@ public final class ShardedSafetensors {
     public INDArray read(TensorInfo tensor) {
         return shardOf(tensor.name()).read(tensor);
     }
+
+    /** Reads one tensor from its shard into {@code buffer}. */
+    public INDArray read(TensorInfo tensor, io.amctkit.runtime.model.WeightBuffer buffer) {
+        return shardOf(tensor.name()).read(tensor, buffer);
+    }
 }

@@ -1,0 +1,130 @@
+package io.amctkit.runtime.session;
+
+import io.amctkit.dsl.Mode;
+import io.amctkit.dsl.RetrainConfig;
+import io.amctkit.kernels.Backends;
+import io.amctkit.kernels.Kernels;
+import io.amctkit.runtime.bench.SyntheticCheckpoint;
+import io.amctkit.runtime.model.Model;
+import io.amctkit.runtime.model.Models;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A session on a sharded LLaMA-layout BF16 checkpoint the way a report on an LLM runs it: every weight read into one
+ * reused buffer, ARQ's error measured without a fake-quantized copy, 2:4 masks packed piece by piece and spooled to a
+ * temporary file past their memory budget, and record.txt streamed — each giving exactly what the in-memory path gives.
+ */
+class LargeModelSessionTest {
+
+    @TempDir
+    static Path dir;
+
+    private static final Kernels KERNELS = Backends.select().kernels(2);
+
+    @BeforeAll
+    static void checkpoint() throws Exception {
+        SyntheticCheckpoint.write(dir.resolve("llama"), new SyntheticCheckpoint.Shape(2, 64, 160, 96), 40_000);
+    }
+
+    @AfterAll
+    static void close() {
+        KERNELS.close();
+    }
+
+    private static RetrainConfig compressed() {
+        return RetrainConfig.parse("c.cfg", "retrain_data_quant_config { ulq_quantize { clip_max_min { clip_max: 3.0"
+                + " clip_min: -3.0 } } }\nretrain_weight_quant_config { arq_retrain { channel_wise: false } }\n"
+                + "prune_config { n_out_of_m_pruner { l1_selective_prune { n_out_of_m_type: M4N2 update_freq: 0 } } }\n");
+    }
+
+    @Test
+    void spooledMasksGiveTheSameReportAndRecordAsMasksInMemory() throws Exception {
+        try (Model m = Models.open(dir.resolve("llama"))) {
+            assertTrue(m.notes().get(0).startsWith("sharded safetensors: "), m.notes().toString());
+            SessionResult inMemory = Session.of(m, compressed(), Mode.COMPRESSED).run(KERNELS, Session.Progress.NONE);
+            SessionResult spooled = Session.of(m, compressed(), Mode.COMPRESSED).run(KERNELS, Session.Progress.NONE, 0);
+            assertTrue(inMemory.accepted(), inMemory.resolution().toString());
+            List<LayerReport> twoFour = spooled.layers().stream().filter(l -> l.pruneKind().equals("2:4")).toList();
+            assertEquals(2 * 7 + 1, twoFour.size(), "q/k/v/o, gate/up/down of each block and lm_head");
+            for (int i = 0; i < inMemory.layers().size(); i++) {
+                LayerReport a = inMemory.layers().get(i);
+                LayerReport b = spooled.layers().get(i);
+                assertEquals(a.error(), b.error(), a.name());
+                assertEquals(a.realisedSparsity(), b.realisedSparsity(), a.name());
+                assertArrayEquals(a.artifacts().selectiveMask(), b.artifacts().selectiveMask(), a.name());
+                assertFalse(a.artifacts().mask().spooled(), "small masks stay in memory by default");
+                assertEquals(a.pruneKind().equals("2:4"), b.artifacts().mask().spooled(), "budget 0: every mask spooled");
+            }
+            for (LayerReport l : twoFour) {
+                assertEquals(0.5, l.realisedSparsity(), 1e-12, "Cin a multiple of 4: exactly half");
+                assertTrue(l.twoFourCompliant().orElseThrow());
+                double sqnr = l.error().orElseThrow().sqnrDb();
+                assertTrue(sqnr > 35 && sqnr < 45, l.name() + ": INT8 per tensor on Gaussian weights, " + sqnr + " dB");
+            }
+            Path streamed = dir.resolve("record.txt");
+            RecordFile.write(spooled, streamed);
+            String expected = RecordFile.text(RecordFile.of(inMemory, m));
+            assertEquals(expected, Files.readString(streamed), "the streamed record is protobuf's text of the whole record");
+            assertEquals(RecordFile.of(inMemory, m), RecordFile.parse(Files.readString(streamed)));
+        }
+    }
+
+    @Test
+    void maskValuesArePrintedAsLongToStringPrintsThem() {
+        Random r = new Random(5);
+        byte[] b = new byte[32];
+        long[] values = {0, 1, -1, 9, 10, 99, 100, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, 999_999_999_999_999_999L,
+                1_000_000_000_000_000_000L, r.nextLong(), r.nextLong(), r.nextLong()};
+        for (long v : values) {
+            int end = RecordFile.decimal(v, b, 3);
+            assertEquals(Long.toString(v), new String(b, 3, end - 3, java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void theProgressBarNamesTheShardOfEachLayer() {
+        try (Model m = Models.open(dir.resolve("llama"))) {
+            java.io.StringWriter text = new java.io.StringWriter();
+            ProgressBar bar = new ProgressBar(new java.io.PrintWriter(text), true).showingShards(m);
+            Session.of(m, compressed(), Mode.COMPRESSED).run(KERNELS, bar);
+            String out = text.toString();
+            java.util.regex.Matcher first = java.util.regex.Pattern.compile("shard 1/(\\d+) model\\.layers\\.0\\.self_attn\\.q_proj")
+                    .matcher(out);
+            assertTrue(first.find(), out);
+            int count = Integer.parseInt(first.group(1));
+            assertTrue(count >= 3, "several shards: " + count);
+            assertTrue(out.contains("shard " + count + "/" + count + " lm_head"), "lm_head is in the last shard\n" + out);
+            assertEquals("shard 2/17", ProgressBar.shardLabel("model-00002-of-00017.safetensors"));
+            assertEquals("weights.safetensors", ProgressBar.shardLabel("weights.safetensors"));
+        }
+    }
+
+    @Test
+    void aReportOfACheckpointSaysWhichOutputsApply() throws Exception {
+        try (Model m = Models.open(dir.resolve("llama"))) {
+            SessionResult r = Session.of(m, compressed(), Mode.COMPRESSED).run(KERNELS, Session.Progress.NONE);
+            Path out = dir.resolve("report");
+            io.amctkit.runtime.report.Report.Files files = io.amctkit.runtime.report.Report.write(out, r, m, "c.cfg");
+            String html = Files.readString(files.html());
+            assertTrue(html.contains("id=\"outputs\"") && html.contains("Not written: fake_quant_model.onnx"), html);
+            assertTrue(files.fakeQuant().isEmpty() && files.deploy().isEmpty() && files.pruned().isEmpty());
+            try (var listed = Files.list(out)) {
+                assertEquals(List.of("record.txt", "report.html"), listed.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            assertEquals(RecordFile.of(r, m), RecordFile.parse(Files.readString(files.record())));
+        }
+    }
+}
