@@ -20,6 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ReportKernelsTest {
 
+    /** The backends' kernels closed, so that the emulated device's leak checks after this class see nothing left. */
+    @org.junit.jupiter.api.AfterAll
+    static void closeBackends() {
+        BackendContract.closeAll();
+    }
+
     static Stream<Arguments> cases() {
         return Backends.usable().stream().flatMap(b -> Stream.of(
                 Arguments.of(b.name(), new long[]{64, 256}, "Linear"),
