@@ -27,11 +27,7 @@ public final class ArqWeights {
     /** The forward writing the fake-quantized weight (module shape) into {@code out}. */
     public static Result forwardInto(INDArray weight, WeightLayout layout, int bits, boolean channelWise, boolean withOffset,
                                      INDArray out, Parallel parallel) {
-        if (weight.rank() < 1 || weight.length() == 0) {
-            throw new KernelException("ARQ needs a non-empty weight with output channels on axis 0; got shape "
-                    + java.util.Arrays.toString(weight.shape()));
-        }
-        INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
+        INDArray w = coutFirst(weight, layout);
         ByteBuffer in = Tensors.bytes(w);
         Lanes lanes = Lanes.best();
         int n = (int) w.length();
@@ -88,11 +84,7 @@ public final class ArqWeights {
      * and error computed in one pass over the row (per channel). Needs no memory of the weight's size.
      */
     public static Summary summary(INDArray weight, WeightLayout layout, int bits, boolean channelWise, Parallel parallel) {
-        if (weight.rank() < 1 || weight.length() == 0) {
-            throw new KernelException("ARQ needs a non-empty weight with output channels on axis 0; got shape "
-                    + java.util.Arrays.toString(weight.shape()));
-        }
-        INDArray w = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
+        INDArray w = coutFirst(weight, layout);
         ByteBuffer in = Tensors.bytes(w);
         Lanes lanes = Lanes.best();
         int n = (int) w.length();
@@ -124,6 +116,15 @@ public final class ArqWeights {
         requireFinite(new float[]{mm[0][0], mm[1][0]}, in, 0, n);
         ScaleOffset f = ScaleOffset.calculate(mm[0], mm[1], false, bits);
         return new Summary(f, QuantError.fused(in, n, f.scale(), bits, parallel));
+    }
+
+    /** The weight as float32 with output channels first ([Cout, K] rows); an empty or rankless weight is an error. */
+    private static INDArray coutFirst(INDArray weight, WeightLayout layout) {
+        if (weight.rank() < 1 || weight.length() == 0) {
+            throw new KernelException("ARQ needs a non-empty weight with output channels on axis 0; got shape "
+                    + java.util.Arrays.toString(weight.shape()));
+        }
+        return Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
     }
 
     /** max/min NaN or infinite: name the first offending element, as AMCT's check_quant_data rejects it. */

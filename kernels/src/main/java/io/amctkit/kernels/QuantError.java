@@ -54,16 +54,24 @@ public record QuantError(double signal, double noise, double maxAbs, long satura
         int n = original.limit();
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
-        int rows = scales.length;
-        int part = rows == 1 ? CHUNK : n / rows;
-        int parts = rows == 1 ? (n + CHUNK - 1) / CHUNK : rows;
-        double[][] sums = new double[parts][];
-        for (int p = 0; p < parts; p++) {
-            float s = scales[rows == 1 ? 0 : p];
+        int part = partLength(n, scales.length);
+        double[][] sums = new double[parts(n, scales.length)][];
+        for (int p = 0; p < sums.length; p++) {
+            float s = scales[scales.length == 1 ? 0 : p];
             int from = p * part;
             sums[p] = between(original, fakeQuantized, from, Math.min(part, n - from), s * qmin, s * qmax);
         }
         return sum(sums, n);
+    }
+
+    /** Elements per part: a row with several scales, else a {@link #CHUNK}. */
+    private static int partLength(int n, int rows) {
+        return rows == 1 ? CHUNK : n / rows;
+    }
+
+    /** How many parts: the rows with several scales, else the chunks. */
+    private static int parts(int n, int rows) {
+        return rows == 1 ? (n + CHUNK - 1) / CHUNK : rows;
     }
 
     private static double[] between(FloatBuffer w, FloatBuffer q, int from, int len, float lo, float hi) {
@@ -96,11 +104,10 @@ public record QuantError(double signal, double noise, double maxAbs, long satura
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
         int rows = scales.length;
-        int part = rows == 1 ? CHUNK : n / rows;
-        int parts = rows == 1 ? (n + CHUNK - 1) / CHUNK : rows;
-        double[][] sums = new double[parts][];
+        int part = partLength(n, rows);
+        double[][] sums = new double[parts(n, rows)][];
         Lanes lanes = Lanes.best();
-        parallel.forRows(parts, part, (first, last) -> {
+        parallel.forRows(sums.length, part, (first, last) -> {
             for (int p = first; p < last; p++) {
                 int from = p * part;
                 double[] acc = new double[4];

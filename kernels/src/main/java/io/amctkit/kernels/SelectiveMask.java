@@ -71,23 +71,12 @@ public final class SelectiveMask {
             inner *= (int) shape[d];
         }
         int n = (int) w.length();
-        long[] words = new long[(n + 63) / 64];
-        int pieces = (n + PIECE - 1) / PIECE;
-        long[] kept = new long[pieces];
         if (c > 2 && inner == 1 && c % 4 == 0) {
             java.nio.ByteBuffer wb = Tensors.bytes(w);
             Lanes lanes = Lanes.best();
-            parallel.forRows(pieces, PIECE, (first, last) -> {
-                for (int p = first; p < last; p++) {
-                    int from = p * PIECE;
-                    kept[p] = lanes.twoOfFourPacked(wb, from, Math.min(PIECE, n - from), words, from / 64);
-                }
-            });
-            long total = 0;
-            for (long k : kept) {
-                total += k;
-            }
-            return new Packed(words, total, n, groupsOfFourKeepTwo(words, n));
+            long[] words = new long[(n + 63) / 64];
+            long kept = inPieces(n, parallel, (from, len) -> lanes.twoOfFourPacked(wb, from, len, words, from / 64));
+            return new Packed(words, kept, n, groupsOfFourKeepTwo(words, n));
         }
         INDArray m = mask(w, axis, parallel);
         try {
@@ -102,20 +91,30 @@ public final class SelectiveMask {
         requireAxis(mask, axis);
         int n = (int) mask.length();
         long[] words = new long[(n + 63) / 64];
+        java.nio.ByteBuffer mb = Tensors.bytes(Tensors.asFloat32(mask));
+        long kept = inPieces(n, parallel, (from, len) -> MaskBits.pack(mb, from, len, words, from / 64));
+        return new Packed(words, kept, n, compliant(words, mask.shape(), axis));
+    }
+
+    /** Packs one piece {@code [from, from + len)} of a mask into its words; returns how many it keeps. */
+    private interface PiecePacker {
+        long pack(int from, int len);
+    }
+
+    /** {@code packer} on every {@link #PIECE} of {@code n} elements, spread over threads; the total kept. */
+    private static long inPieces(int n, Parallel parallel, PiecePacker packer) {
         int pieces = (n + PIECE - 1) / PIECE;
         long[] kept = new long[pieces];
-        java.nio.ByteBuffer mb = Tensors.bytes(Tensors.asFloat32(mask));
         parallel.forRows(pieces, PIECE, (first, last) -> {
             for (int p = first; p < last; p++) {
-                int from = p * PIECE;
-                kept[p] = MaskBits.pack(mb, from, Math.min(PIECE, n - from), words, from / 64);
+                kept[p] = packer.pack(p * PIECE, Math.min(PIECE, n - p * PIECE));
             }
         });
         long total = 0;
         for (long k : kept) {
             total += k;
         }
-        return new Packed(words, total, n, compliant(words, mask.shape(), axis));
+        return total;
     }
 
     /** Whether every 4 consecutive bits (a nibble of each packed byte: groups never straddle one) keep at most 2. */
