@@ -214,6 +214,7 @@ long masks = session.layers().stream().filter(l -> l.pruneKind().equals("2:4")).
 if (record.getRecordCount() != quantizedLayers) throw new AssertionError("one record entry per quantized layer");
 if (record.getPruneRecordCount() != masks) throw new AssertionError("one 2:4 mask per sparse layer");
 if (!files.deploy().isPresent() || Files.size(files.deploy().get()) >= Files.size(detector.source())) throw new AssertionError("the INT8 deploy model is smaller");
+try (var exported = Files.walk(dir)) { exported.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete()); }   // tidy up
 "checks passed"
 """),
 ],
