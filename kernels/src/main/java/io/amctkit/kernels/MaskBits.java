@@ -13,6 +13,11 @@ final class MaskBits {
     private MaskBits() {
     }
 
+    /** Where element {@code i} of a word's 64 sits in the {@code long}: byte i / 8 (little-endian), the first on top. */
+    static int bitInWord(int i) {
+        return ((i >>> 3) & 7) * 8 + 7 - (i & 7);
+    }
+
     /**
      * Packs {@code len} floats (each exactly 0 or 1) from float index {@code from} of {@code mask} into
      * {@code words[firstWord ...]} (the float at {@code from} is the first bit of {@code words[firstWord]}), overwriting
@@ -43,7 +48,7 @@ final class MaskBits {
             }
             for (int i = full; i < len; i++) {
                 if (nat.getFloat((from + i) * Float.BYTES) != 0f) {
-                    words[firstWord + (i >>> 6)] |= 1L << (((i >>> 3) & 7) * 8 + 7 - (i & 7));
+                    words[firstWord + (i >>> 6)] |= 1L << bitInWord(i);
                     kept++;
                 }
             }

@@ -75,28 +75,39 @@ public record QuantError(double signal, double noise, double maxAbs, long satura
     }
 
     private static double[] between(FloatBuffer w, FloatBuffer q, int from, int len, float lo, float hi) {
+        float[] wb = new float[Lanes.BLOCK];
+        float[] qb = new float[Lanes.BLOCK];
         float[] signal = new float[Lanes.BLOCK];
         float[] noise = new float[Lanes.BLOCK];
         double[] acc = new double[4];
-        float largest = 0f;
-        long saturated = 0;
         for (int i = 0; i < len; i += Lanes.BLOCK) {
             int n = Math.min(Lanes.BLOCK, len - i);
-            for (int k = 0; k < n; k++) {
-                float a = w.get(from + i + k);
-                float qa = q.get(from + i + k);
-                float e = a - qa;
-                signal[k] = a * a;
-                noise[k] = e * e;
-                largest = Math.max(largest, Math.abs(e));
-                saturated += qa <= lo || qa >= hi ? 1 : 0;
-            }
-            acc[0] += ScalarLanes.blockSum(signal, n);
-            acc[1] += ScalarLanes.blockSum(noise, n);
+            w.get(from + i, wb, 0, n);
+            q.get(from + i, qb, 0, n);
+            addBlock(wb, qb, n, lo, hi, signal, noise, acc);
         }
-        acc[2] = largest;
-        acc[3] = saturated;
         return acc;
+    }
+
+    /**
+     * Adds one block ({@code n} ≤ {@link Lanes#BLOCK} weights {@code w} and their fake quantization {@code q}) to
+     * {@code acc} = {Σw², Σ(w − q)², max |w − q|, saturated}: each sum in {@code Lanes.sumOfSquares}' order, through the
+     * scratch arrays {@code signal} and {@code noise}. The scalar loops' definition of the sums.
+     */
+    static void addBlock(float[] w, float[] q, int n, float lo, float hi, float[] signal, float[] noise, double[] acc) {
+        float largest = 0f;
+        long saturated = 0;
+        for (int k = 0; k < n; k++) {
+            float e = w[k] - q[k];
+            signal[k] = w[k] * w[k];
+            noise[k] = e * e;
+            largest = Math.max(largest, Math.abs(e));
+            saturated += q[k] <= lo || q[k] >= hi ? 1 : 0;
+        }
+        acc[0] += ScalarLanes.blockSum(signal, n);
+        acc[1] += ScalarLanes.blockSum(noise, n);
+        acc[2] = Math.max(acc[2], largest);
+        acc[3] += saturated;
     }
 
     /** The fused sums over a float32 buffer: per row with {@code scales.length} rows, else per {@link #CHUNK}. */

@@ -130,32 +130,15 @@ final class ScalarLanes implements Lanes {
     public void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
         FloatBuffer in = floats(src);
         float[] xb = new float[BLOCK];
+        float[] qb = new float[BLOCK];
         float[] signal = new float[BLOCK];
         float[] noise = new float[BLOCK];
-        float largest = 0f;
-        long saturated = 0;
-        float lo = qmin * s;
-        float hi = qmax * s;
         for (int i = 0; i < len; i += BLOCK) {
             int n = Math.min(BLOCK, len - i);
             in.get(from + i, xb, 0, n);
-            for (int k = 0; k < n; k++) {
-                float x = xb[k];
-                float t = x / s;
-                t = t < qmin ? qmin : t;
-                t = t > qmax ? qmax : t;
-                float q = ((t + Fp32.ROUNDER) - Fp32.ROUNDER) * s;
-                float e = x - q;
-                signal[k] = x * x;
-                noise[k] = e * e;
-                largest = Math.max(largest, Math.abs(e));
-                saturated += q <= lo || q >= hi ? 1 : 0;
-            }
-            acc[0] += blockSum(signal, n);
-            acc[1] += blockSum(noise, n);
+            FakeQuant.block(xb, qb, n, s, 0, qmin, qmax);
+            QuantError.addBlock(xb, qb, n, qmin * s, qmax * s, signal, noise, acc);
         }
-        acc[2] = Math.max(acc[2], largest);
-        acc[3] += saturated;
     }
 
     /**
@@ -209,24 +192,29 @@ final class ScalarLanes implements Lanes {
 
     @Override
     public long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord) {
-        FloatBuffer in = floats(w);
-        float[] buf = new float[64];
+        float[] values = new float[64];
         float[] keep = new float[64];
         long kept = 0;
         for (int i = 0; i < len; i += 64) {
-            int n = Math.min(64, len - i);
-            in.get(from + i, buf, 0, n);
-            twoOfFour(buf, keep, 0, n, from + i);
-            long word = 0;
-            for (int k = 0; k < n; k++) {
-                if (keep[k] != 0f) {
-                    word |= 1L << (8 * (k >>> 3) + 7 - (k & 7));
-                }
-            }
+            long word = packedWord(w, from + i, Math.min(64, len - i), values, keep);
             words[firstWord + i / 64] = word;
             kept += Long.bitCount(word);
         }
         return kept;
+    }
+
+    /**
+     * One packed word: the 2:4 mask of {@code n} ≤ 64 floats from float index {@code at} of {@code w} (torch's tie
+     * order, NaN named), through the caller's scratch arrays.
+     */
+    static long packedWord(ByteBuffer w, int at, int n, float[] values, float[] keep) {
+        floats(w).get(at, values, 0, n);
+        twoOfFour(values, keep, 0, n, at);
+        long word = 0;
+        for (int k = 0; k < n; k++) {
+            word |= (long) keep[k] << MaskBits.bitInWord(k);
+        }
+        return word;
     }
 
     /** The 2:4 keep mask of {@code w[from, to)} into {@code keep}; {@code at} is the flat index of {@code w[0]}. */

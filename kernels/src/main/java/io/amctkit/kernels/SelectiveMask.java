@@ -66,17 +66,14 @@ public final class SelectiveMask {
         INDArray w = Tensors.asFloat32(weight);
         long[] shape = w.shape();
         int c = (int) shape[axis];
-        int inner = 1;
-        for (int d = axis + 1; d < shape.length; d++) {
-            inner *= (int) shape[d];
-        }
+        int inner = inner(shape, axis);
         int n = (int) w.length();
         if (c > 2 && inner == 1 && c % 4 == 0) {
             java.nio.ByteBuffer wb = Tensors.bytes(w);
             Lanes lanes = Lanes.best();
             long[] words = new long[(n + 63) / 64];
             long kept = inPieces(n, parallel, (from, len) -> lanes.twoOfFourPacked(wb, from, len, words, from / 64));
-            return new Packed(words, kept, n, groupsOfFourKeepTwo(words, n));
+            return new Packed(words, kept, n, groupsOfFourKeepTwo(words));
         }
         INDArray m = mask(w, axis, parallel);
         try {
@@ -93,7 +90,7 @@ public final class SelectiveMask {
         long[] words = new long[(n + 63) / 64];
         java.nio.ByteBuffer mb = Tensors.bytes(Tensors.asFloat32(mask));
         long kept = inPieces(n, parallel, (from, len) -> MaskBits.pack(mb, from, len, words, from / 64));
-        return new Packed(words, kept, n, compliant(words, mask.shape(), axis));
+        return new Packed(words, kept, n, compliant(words, mask.shape(), axis, n));
     }
 
     /** Packs one piece {@code [from, from + len)} of a mask into its words; returns how many it keeps. */
@@ -118,7 +115,7 @@ public final class SelectiveMask {
     }
 
     /** Whether every 4 consecutive bits (a nibble of each packed byte: groups never straddle one) keep at most 2. */
-    private static boolean groupsOfFourKeepTwo(long[] words, int n) {
+    private static boolean groupsOfFourKeepTwo(long[] words) {
         for (long x : words) {
             long pairs = x - ((x >>> 1) & 0x5555555555555555L);
             long nibbles = (pairs & 0x3333333333333333L) + ((pairs >>> 2) & 0x3333333333333333L);
@@ -130,20 +127,13 @@ public final class SelectiveMask {
         return true;
     }
 
-    /** Along {@code axis} of {@code shape}, every group of 4 (a short last group included) keeps at most 2 set bits. */
-    private static boolean compliant(long[] words, long[] shape, int axis) {
+    /** Along {@code axis} of {@code shape} ({@code n} elements), every group of 4 (a short last group included) keeps at most 2 set bits. */
+    private static boolean compliant(long[] words, long[] shape, int axis, int n) {
         int c = (int) shape[axis];
         if (c <= 2) {
             return true;
         }
-        int inner = 1;
-        for (int d = axis + 1; d < shape.length; d++) {
-            inner *= (int) shape[d];
-        }
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
+        int inner = inner(shape, axis);
         int outer = (int) (n / ((long) c * inner));
         for (int o = 0; o < outer; o++) {
             for (int k = 0; k < inner; k++) {
@@ -152,7 +142,7 @@ public final class SelectiveMask {
                     int keptInGroup = 0;
                     for (int j = g; j < Math.min(c, g + 4); j++) {
                         int e = base + j * inner;
-                        keptInGroup += (int) (words[e >>> 6] >>> (((e >>> 3) & 7) * 8 + 7 - (e & 7))) & 1;
+                        keptInGroup += (int) (words[e >>> 6] >>> MaskBits.bitInWord(e)) & 1;
                     }
                     if (keptInGroup > 2) {
                         return false;
@@ -161,6 +151,15 @@ public final class SelectiveMask {
             }
         }
         return true;
+    }
+
+    /** Elements between two neighbours along {@code axis}: the product of the dimensions after it. */
+    private static int inner(long[] shape, int axis) {
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= (int) shape[d];
+        }
+        return inner;
     }
 
     private static void requireAxis(INDArray weight, int axis) {
@@ -182,10 +181,7 @@ public final class SelectiveMask {
         FloatBuffer m = Tensors.floats(Tensors.requireOutput(out, w, "the 2:4 mask"));
         long[] shape = w.shape();
         int c = (int) shape[axis];
-        int inner = 1;
-        for (int d = axis + 1; d < shape.length; d++) {
-            inner *= (int) shape[d];
-        }
+        int inner = inner(shape, axis);
         int outer = (int) (w.length() / ((long) c * inner));
         if (c <= 2) {
             parallel.forRange(in.limit(), (from, to) -> {

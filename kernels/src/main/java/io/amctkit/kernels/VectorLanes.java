@@ -399,11 +399,7 @@ final class VectorLanes implements Lanes {
         int end = (from + len) * Float.BYTES;
         int shift = (keepFrom - from) * Float.BYTES;
         for (int b = from * Float.BYTES; b < end; b += BYTES) {
-            FloatVector a = FloatVector.fromByteBuffer(SPECIES, w, b, NATIVE).abs();
-            VectorMask<Float> m1 = a.rearrange(NEXT1).lt(a);
-            VectorMask<Float> m2 = a.rearrange(NEXT2).lt(a);
-            VectorMask<Float> m3 = a.rearrange(NEXT3).lt(a);
-            FloatVector k = zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3)));   // the majority of three
+            FloatVector k = majority(FloatVector.fromByteBuffer(SPECIES, w, b, NATIVE), NEXT1, NEXT2, NEXT3, one, zero);
             k.intoByteBuffer(keep, b + shift, NATIVE);
             FloatVector groupCount = k.add(k.rearrange(NEXT1)).add(k.rearrange(NEXT2).add(k.rearrange(NEXT3)));
             if (groupCount.compare(VectorOperators.NE, two).anyTrue()) {
@@ -439,33 +435,28 @@ final class VectorLanes implements Lanes {
         return shifts;
     }
 
-    /**
-     * The word of 64 floats from {@code at} where some group did not keep exactly two, by the scalar loop (torch's tie
-     * order, NaN named), in heap arrays the caller reuses: plain code, fast on any JIT tier.
-     */
-    private static long wordWithTies(ByteBuffer w, int at, float[] values, float[] keep) {
-        w.duplicate().order(NATIVE).asFloatBuffer().get(at, values, 0, 64);
-        ScalarLanes.twoOfFour(values, keep, 0, 64, at);
-        long word = 0;
-        for (int k = 0; k < 64; k++) {
-            word |= (long) keep[k] << (8 * (k >>> 3) + 7 - (k & 7));
-        }
-        return word;
+    /** {@link #majority} on eight lanes. */
+    private static FloatVector majority8(FloatVector w, FloatVector one, FloatVector zero) {
+        return majority(w, NEXT1_8, NEXT2_8, NEXT3_8, one, zero);
     }
 
-    /** 1 where a lane's |w| has at least two strictly smaller others in its group of 4 (eight lanes), else 0. */
-    private static FloatVector majority8(FloatVector w, FloatVector one, FloatVector zero) {
+    /**
+     * 1 where a lane's |w| has at least two strictly smaller others in its group of 4 (the shuffles rotate each group
+     * by 1, 2 and 3), else 0: the majority of three comparisons.
+     */
+    private static FloatVector majority(FloatVector w, VectorShuffle<Float> next1, VectorShuffle<Float> next2,
+                                        VectorShuffle<Float> next3, FloatVector one, FloatVector zero) {
         FloatVector a = w.abs();
-        VectorMask<Float> m1 = a.rearrange(NEXT1_8).lt(a);
-        VectorMask<Float> m2 = a.rearrange(NEXT2_8).lt(a);
-        VectorMask<Float> m3 = a.rearrange(NEXT3_8).lt(a);
-        return zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3)));   // the majority of three
+        VectorMask<Float> m1 = a.rearrange(next1).lt(a);
+        VectorMask<Float> m2 = a.rearrange(next2).lt(a);
+        VectorMask<Float> m3 = a.rearrange(next3).lt(a);
+        return zero.blend(one, m1.and(m2.or(m3)).or(m2.and(m3)));
     }
 
     /**
      * Eight vectors make a word: each vector's majority mask (as {@link #twoOfFourBlock}) turned into its bits, multiplied
      * to their places and OR-ed into two int halves, each folded across its lanes. A word whose 16 groups did not keep exactly 32
-     * (a tie or a NaN somewhere in it: about one BF16 word in 16) is redone by the scalar loop, torch's tie order.
+     * (a tie or a NaN somewhere in it: about one BF16 word in 16) is redone by the scalar loop.
      */
     @Override
     public long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord) {
@@ -490,7 +481,8 @@ final class VectorLanes implements Lanes {
                 upper = upper.or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 29).mul(BIT_OF_LANE[j]));
             }
             if (count.reduceLanes(VectorOperators.ADD) != 32f) {
-                words[firstWord + i / 64] = wordWithTies(w, from + i, values, keep);
+                // a tie or a NaN in this word: the scalar loop (torch's tie order, NaN named)
+                words[firstWord + i / 64] = ScalarLanes.packedWord(w, from + i, 64, values, keep);
                 kept += Long.bitCount(words[firstWord + i / 64]);
                 continue;
             }

@@ -236,18 +236,7 @@ final class BenchCommand implements Runnable {
                 return failures == 0 ? ExitCode.OK : ExitCode.INVALID;
             } finally {
                 if (!keep) {
-                    deleteTree(temporary ? root : checkpoint);
-                }
-            }
-        }
-
-        private static void deleteTree(Path root) throws java.io.IOException {
-            if (!java.nio.file.Files.exists(root)) {
-                return;
-            }
-            try (var paths = java.nio.file.Files.walk(root)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    java.nio.file.Files.deleteIfExists(p);
+                    io.amctkit.dsl.internal.Folders.deleteTree(temporary ? root : checkpoint);
                 }
             }
         }

@@ -85,7 +85,7 @@ final class ReportCommand implements Callable<Integer> {
                         ? "filter pruning keeps " + l.substring("(pruned model) ".length()).replaceFirst(": ", " whole: ")
                         : l.startsWith("(pruned model not written) ") ? "pruned_model.onnx not written: "
                         + l.substring("(pruned model not written) ".length()) : "fake-quant model keeps " + l + " in float"))));
-                Report.outputsNote(m).ifPresent(note -> err.println(style.fit("amctkit: " + note.replace("this page", "report.html"))));
+                Report.outputsNote(m, "report.html").ifPresent(note -> err.println(style.fit("amctkit: " + note)));
                 talk.println(style.fit("wrote " + files.html() + ", " + files.record()
                         + (evaluation.isPresent() ? ", " + out.resolve("summary.json") : "")
                         + files.suggested().map(x -> ", " + x).orElse("") + files.fakeQuant().map(x -> ", " + x).orElse("")

@@ -9,7 +9,6 @@ import io.amctkit.dsl.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -61,16 +60,7 @@ public final class KernelSpec {
     }
 
     public static boolean uninstall(Path dataDir) throws IOException {
-        Path dir = dataDir.resolve("kernels").resolve(NAME);
-        if (!Files.exists(dir)) {
-            return false;
-        }
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-        return true;
+        return io.amctkit.dsl.internal.Folders.deleteTree(dataDir.resolve("kernels").resolve(NAME));
     }
 
     static String json(String java, String classPath) throws IOException {

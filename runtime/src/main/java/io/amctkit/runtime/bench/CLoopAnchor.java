@@ -7,10 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The memory limit the kernels are measured against: the one-pass C fake-quant loop of {@code fq_limit.c}
@@ -142,10 +140,8 @@ public final class CLoopAnchor implements AutoCloseable {
 
     @Override
     public void close() {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
+        try {
+            io.amctkit.dsl.internal.Folders.deleteTree(dir);
         } catch (IOException e) {
             // a temporary folder left behind is not worth failing the measurement for
         }

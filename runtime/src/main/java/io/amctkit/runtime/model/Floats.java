@@ -6,7 +6,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 
 /** Decodes little-endian stored elements (F32, F16, BF16, F64) into a new float32 ND4J array. */
@@ -17,36 +16,17 @@ public final class Floats {
 
     /** {@code bytes} (exactly the tensor's data) as a float32 array of {@code shape}. */
     public static INDArray decode(ByteBuffer bytes, DType dtype, long[] shape) {
-        ByteBuffer src = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         INDArray out = Tensors.newFloat32(shape.length == 0 ? new long[]{} : shape);
-        FloatBuffer dst = out.data().asNioFloat();
-        int n = (int) out.length();
-        switch (dtype) {
-            case F32 -> {
-                FloatBuffer f = src.asFloatBuffer();
-                float[] block = new float[Math.min(n, 1 << 16)];
-                for (int i = 0; i < n; i += block.length) {
-                    int len = Math.min(block.length, n - i);
-                    f.get(i, block, 0, len);
-                    dst.put(i, block, 0, len);
-                }
-            }
-            case F16 -> {
-                for (int i = 0; i < n; i++) {
-                    dst.put(i, halfToFloat(src.getShort(src.position() + 2 * i)));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < n; i++) {
-                    dst.put(i, Float.intBitsToFloat((src.getShort(src.position() + 2 * i) & 0xffff) << 16));
-                }
-            }
-            case F64 -> {
-                for (int i = 0; i < n; i++) {
-                    dst.put(i, (float) src.getDouble(src.position() + 8 * i));
-                }
-            }
-            default -> throw new IllegalStateException(dtype.toString());
+        long n = out.length();
+        int width = dtype.bytes();
+        int piece = PIECE_BYTES / width;
+        float[] values = dtype == DType.BF16 ? null : new float[(int) Math.min(piece, n)];
+        short[] halves = dtype == DType.F16 ? new short[(int) Math.min(piece, n)] : null;
+        for (long from = 0; from < n; from += piece) {
+            int count = (int) Math.min(piece, n - from);
+            ByteBuffer src = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            src.position((int) (bytes.position() + from * width)).limit((int) (bytes.position() + (from + count) * width));
+            widenInto(src, dtype, count, out, from, halves, values);
         }
         return out;
     }
@@ -87,7 +67,6 @@ public final class Floats {
     private static void readRun(FileChannel channel, long position, DType dtype, INDArray out, int first, int last, int piece) {
         int width = dtype.bytes();
         long n = out.length();
-        ByteBuffer dst = out.data().asNio().duplicate().order(ByteOrder.nativeOrder());
         float[] values = dtype == DType.BF16 ? null : new float[piece];
         short[] halves = dtype == DType.F16 ? new short[piece] : null;
         // native memory freed when the run ends (a direct ByteBuffer waits for a GC: hundreds of MB on an LLM)
@@ -98,13 +77,7 @@ public final class Floats {
                 int count = (int) Math.min(piece, n - from);
                 staging.clear().limit(count * width);
                 readFully(channel, staging, position + from * width);
-                staging.flip();
-                if (dtype == DType.BF16) {
-                    Tensors.widenBf16(staging, count, out, from);
-                } else {
-                    widen(staging, dtype, count, halves, values);
-                    dst.asFloatBuffer().put((int) from, values, 0, count);
-                }
+                widenInto(staging.flip(), dtype, count, out, from, halves, values);
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -114,8 +87,16 @@ public final class Floats {
     /** Bytes per piece of a widened read. */
     private static final int PIECE_BYTES = 1 << 20;
 
-    /** {@code count} stored elements of {@code src} (little-endian) as floats into {@code values}. */
-    private static void widen(ByteBuffer src, DType dtype, int count, short[] halves, float[] values) {
+    /**
+     * {@code count} stored elements of {@code src} (little-endian, from its position) as float32 into {@code out} from
+     * element {@code from}: BF16 straight in (SIMD), the others through {@code values} ({@code halves} for F16).
+     */
+    private static void widenInto(ByteBuffer src, DType dtype, int count, INDArray out, long from, short[] halves,
+                                  float[] values) {
+        if (dtype == DType.BF16) {
+            Tensors.widenBf16(src, count, out, from);
+            return;
+        }
         switch (dtype) {
             case F16 -> {
                 src.asShortBuffer().get(halves, 0, count);
@@ -132,6 +113,7 @@ public final class Floats {
             }
             default -> throw new IllegalStateException(dtype.toString());
         }
+        Tensors.floats(out).put((int) from, values, 0, count);
     }
 
     private static void readFully(FileChannel channel, ByteBuffer dst, long position) throws IOException {

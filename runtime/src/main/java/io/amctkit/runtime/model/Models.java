@@ -34,7 +34,7 @@ public final class Models {
             List<String> shards = st.shards().stream().map(f -> f.file().getFileName().toString()).toList();
             String note = "sharded safetensors: " + shards.size() + " shard(s) from " + index.get().getFileName() + " ("
                     + (shards.size() <= 4 ? String.join(", ", shards) : shards.get(0) + " … " + shards.get(shards.size() - 1)) + ")";
-            return new NamedTensorModel(file, ModelFormat.SAFETENSORS, st.tensors(), manifest, st::read, st::read,
+            return new NamedTensorModel(file, ModelFormat.SAFETENSORS, st.tensors(), manifest, st::read,
                     name -> Optional.of(st.shardOf(name).file()), () -> { }, List.of(note));
         }
         if (Files.isDirectory(file)) {
@@ -47,7 +47,7 @@ public final class Models {
                 SafetensorsFile st = SafetensorsFile.open(file);
                 java.util.Map<String, TensorInfo> infos = new java.util.LinkedHashMap<>();
                 st.entries().keySet().forEach(name -> st.info(name).ifPresent(i -> infos.put(name, i)));
-                yield new NamedTensorModel(file, format, infos, manifest, st::read, st::read, name -> Optional.empty(), () -> { },
+                yield new NamedTensorModel(file, format, infos, manifest, st::read, name -> Optional.empty(), () -> { },
                         List.of());
             }
             case PYTORCH -> {

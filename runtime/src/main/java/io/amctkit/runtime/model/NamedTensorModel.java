@@ -14,8 +14,7 @@ final class NamedTensorModel implements Model {
 
     private final Path source;
     private final ModelFormat format;
-    private final Function<TensorInfo, INDArray> reader;
-    private final java.util.function.BiFunction<TensorInfo, WeightBuffer, INDArray> bufferedReader;
+    private final java.util.function.BiFunction<TensorInfo, WeightBuffer, INDArray> reader;
     private final Function<String, Optional<Path>> origin;
     private final Runnable closer;
     private final StateDictLayers.Result layers;
@@ -23,21 +22,20 @@ final class NamedTensorModel implements Model {
 
     NamedTensorModel(Path source, ModelFormat format, Map<String, TensorInfo> tensors, Optional<List<Layer>> manifest,
                      Function<TensorInfo, INDArray> reader, Runnable closer, List<String> extraNotes) {
-        this(source, format, tensors, manifest, reader, (t, buffer) -> reader.apply(t), name -> Optional.empty(), closer,
+        this(source, format, tensors, manifest, (t, buffer) -> reader.apply(t), name -> Optional.empty(), closer,
                 extraNotes);
     }
 
     /**
-     * With {@code bufferedReader} reading a tensor into a {@link WeightBuffer} (safetensors), and {@code origin} naming
-     * the file of a tensor (a shard).
+     * With {@code reader} reading a tensor into a {@link WeightBuffer} (safetensors; a new array when the buffer is
+     * null), and {@code origin} naming the file of a tensor (a shard).
      */
     NamedTensorModel(Path source, ModelFormat format, Map<String, TensorInfo> tensors, Optional<List<Layer>> manifest,
-                     Function<TensorInfo, INDArray> reader, java.util.function.BiFunction<TensorInfo, WeightBuffer, INDArray> bufferedReader,
+                     java.util.function.BiFunction<TensorInfo, WeightBuffer, INDArray> reader,
                      Function<String, Optional<Path>> origin, Runnable closer, List<String> extraNotes) {
         this.source = source;
         this.format = format;
         this.reader = reader;
-        this.bufferedReader = bufferedReader;
         this.origin = origin;
         this.closer = closer;
         this.layers = StateDictLayers.of(tensors, manifest);
@@ -80,7 +78,7 @@ final class NamedTensorModel implements Model {
 
     @Override
     public INDArray read(TensorInfo tensor) {
-        return reader.apply(tensor);
+        return reader.apply(tensor, null);
     }
 
     @Override
@@ -90,7 +88,7 @@ final class NamedTensorModel implements Model {
 
     @Override
     public INDArray weight(ModelLayer layer, WeightBuffer buffer) {
-        return layer.weightTransposed() ? weight(layer) : bufferedReader.apply(layer.weight(), buffer);
+        return layer.weightTransposed() ? weight(layer) : reader.apply(layer.weight(), buffer);
     }
 
     @Override

@@ -68,7 +68,7 @@ public final class Report {
                 + result.resolution().mode().label() + ")";
         Path html = dir.resolve("report.html");
         writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram), evaluation, lead.html(),
-                outputsNote(model)));
+                outputsNote(model, "this page")));
         Path record = dir.resolve("record.txt");
         RecordFile.write(result, record);
         Optional<Path> suggested = Optional.empty();
@@ -124,14 +124,14 @@ public final class Report {
 
     /**
      * For a model without a graph (a safetensors or PyTorch checkpoint): which of the report's outputs apply and why the
-     * others do not; empty for ONNX models, which get them all.
+     * others do not, naming the HTML report {@code page}; empty for ONNX models, which get them all.
      */
-    public static Optional<String> outputsNote(Model model) {
+    public static Optional<String> outputsNote(Model model, String page) {
         if (model instanceof io.amctkit.runtime.model.onnx.OnnxModel) {
             return Optional.empty();
         }
         return Optional.of("Outputs for this " + model.format().name().toLowerCase(java.util.Locale.ROOT) + " checkpoint:"
-                + " record.txt (AMCT's record: the weight scales and the packed 2:4 masks) and this page (tables, plots)."
+                + " record.txt (AMCT's record: the weight scales and the packed 2:4 masks) and " + page + " (tables, plots)."
                 + " Not written: fake_quant_model.onnx, deploy_model.onnx, pruned_model.onnx and the model-level comparison"
                 + " (summary.json), which rewrite or run the model's graph; a checkpoint has none (export the model to ONNX"
                 + " for them).");

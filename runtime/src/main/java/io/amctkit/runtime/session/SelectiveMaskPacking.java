@@ -12,18 +12,12 @@ public final class SelectiveMaskPacking {
     private SelectiveMaskPacking() {
     }
 
+    /** Packs a 0/1 mask (what the kernels' {@link io.amctkit.kernels.SelectiveMask#pack} does for sessions). */
     public static long[] pack(FloatBuffer mask) {
-        int n = mask.limit();
-        int bytes = (n + 7) / 8;
-        long[] out = new long[(bytes + 7) / 8];
-        for (int i = 0; i < n; i++) {
-            if (mask.get(i) != 0f) {
-                int byteIndex = i >>> 3;
-                int bit = 7 - (i & 7);
-                out[byteIndex >>> 3] |= (long) (1 << bit) << (8 * (byteIndex & 7));
-            }
-        }
-        return out;
+        float[] values = new float[mask.limit()];
+        mask.get(0, values);
+        return io.amctkit.kernels.SelectiveMask.pack(io.amctkit.kernels.Tensors.of(values, values.length), 0,
+                io.amctkit.kernels.Parallel.sequential()).words();
     }
 
     /** The first {@code n} mask values of packed {@code words}. */
