@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * float32 ({@code widenBf16}; baseline {@code copyFloat32}, a plain copy of the float32 array), ARQ's factors and
  * error without the fake-quantized weight ({@code arqSummary}; before: {@code arqThenError}, ARQ's output then its
  * error measured), and the packed 2:4 mask made from the weights ({@code twoFourPacked}; before:
- * {@code twoFourFloatMaskThenPack}).
+ * {@code twoFourFloatMaskThenPack}); and both on the BF16 weight as stored ({@code arqSummaryBf16},
+ * {@code twoFourPackedBf16}: widened a range at a time, against {@code widenBf16} plus the float32 step).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
@@ -51,6 +52,7 @@ public class LlmLayerBenchmark {
     Kernels kernels;
     ByteBuffer bf16;
     INDArray weight;
+    INDArray weightBf16;
     INDArray copy;
     INDArray out;
 
@@ -65,6 +67,7 @@ public class LlmLayerBenchmark {
         }
         weight = Tensors.newFloat32(ROWS, COLS);
         Tensors.widenBf16(bf16.position(0), n, weight, 0);
+        weightBf16 = weight.castTo(org.nd4j.linalg.api.buffer.DataType.BFLOAT16);   // exact: the values are BF16's
         copy = Tensors.newFloat32(ROWS, COLS);
         out = Tensors.newFloat32(ROWS, COLS);
         copy.assign(0);
@@ -100,6 +103,11 @@ public class LlmLayerBenchmark {
     }
 
     @Benchmark
+    public Object arqSummaryBf16() {
+        return kernels.arqSummary(weightBf16, WeightLayout.COUT_FIRST, 8, false);
+    }
+
+    @Benchmark
     public Object twoFourFloatMaskThenPack() {
         return SelectiveMask.pack(kernels.selectiveMaskInto(weight, 1, out), 1, Parallel.sequential());
     }
@@ -107,5 +115,10 @@ public class LlmLayerBenchmark {
     @Benchmark
     public Object twoFourPacked() {
         return kernels.selectiveMaskPacked(weight, 1);
+    }
+
+    @Benchmark
+    public Object twoFourPackedBf16() {
+        return kernels.selectiveMaskPacked(weightBf16, 1);
     }
 }

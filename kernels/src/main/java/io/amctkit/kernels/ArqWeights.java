@@ -84,10 +84,11 @@ public final class ArqWeights {
      * and error computed in one pass over the row (per channel). Needs no memory of the weight's size.
      */
     public static Summary summary(INDArray weight, WeightLayout layout, int bits, boolean channelWise, Parallel parallel) {
-        INDArray w = coutFirst(weight, layout);
-        ByteBuffer in = Tensors.bytes(w);
+        // a BF16 weight stays BF16 (each row or chunk widened into a task's scratch as it is read) unless transposed
+        INDArray w = !layout.transposed() && FloatRanges.isContiguousBf16(weight) ? weight : coutFirst(weight, layout);
+        FloatRanges in = FloatRanges.of(w);
         Lanes lanes = Lanes.best();
-        int n = (int) w.length();
+        int n = in.length();
         int cout = (int) w.size(0);
         int row = n / cout;
         if (channelWise && cout > 1) {
@@ -98,24 +99,26 @@ public final class ArqWeights {
                 float[] mm = new float[2];
                 float qmin = Fp32.qmin(bits);
                 float qmax = Fp32.qmax(bits);
+                java.nio.ByteBuffer scratch = in.scratch(row);
                 for (int c = from; c < to; c++) {
                     int base = c * row;
-                    lanes.maxMin(in, base, row, mm);
-                    requireFinite(mm, in, base, base + row);
+                    FloatRanges.Range r = in.range(base, row, scratch, lanes);
+                    lanes.maxMin(r.bytes(), r.at(), row, mm);
+                    requireFinite(mm, in, base, row);
                     ScaleOffset rowFactors = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, false, bits);
                     scale[c] = rowFactors.scale(0);
                     offset[c] = rowFactors.offset(0);
                     double[] acc = new double[4];
-                    lanes.quantError(in, base, row, scale[c], qmin, qmax, acc);   // the row is still in cache
+                    lanes.quantError(r.bytes(), r.at(), row, scale[c], qmin, qmax, acc);   // the row is still in cache
                     parts[c] = acc;
                 }
             });
             return new Summary(new ScaleOffset(scale, offset), QuantError.sum(parts, n));
         }
-        float[][] mm = ChannelStats.maxMin(in, 1, n, parallel);
-        requireFinite(new float[]{mm[0][0], mm[1][0]}, in, 0, n);
-        ScaleOffset f = ScaleOffset.calculate(mm[0], mm[1], false, bits);
-        return new Summary(f, QuantError.fused(in, n, f.scale(), bits, parallel));
+        float[] mm = maxMin(in, lanes, parallel);
+        requireFinite(mm, in, 0, n);
+        ScaleOffset f = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, false, bits);
+        return new Summary(f, QuantError.fused(in, f.scale(), bits, parallel));
     }
 
     /** The weight as float32 with output channels first ([Cout, K] rows); an empty or rankless weight is an error. */
@@ -131,13 +134,59 @@ public final class ArqWeights {
     private static void requireFinite(float[] maxMin, ByteBuffer in, int from, int to) {
         if (!Float.isFinite(maxMin[0]) || !Float.isFinite(maxMin[1])) {
             for (int i = from; i < to; i++) {
-                float v = in.getFloat(i * Float.BYTES);
-                if (!Float.isFinite(v)) {
-                    throw new KernelException("The weight to be quantized has invalid value " + v + " at flat index " + i
-                            + " (AMCT: \"has invalid value inf or nan!\"); clean the weights or skip this layer");
-                }
+                requireFinite(in.getFloat(i * Float.BYTES), i);
             }
         }
+    }
+
+    /** The same over elements {@code [from, from + len)} of {@code in}. */
+    private static void requireFinite(float[] maxMin, FloatRanges in, int from, int len) {
+        if (!Float.isFinite(maxMin[0]) || !Float.isFinite(maxMin[1])) {
+            int i = in.firstNonFinite(from, len);
+            if (i >= 0) {
+                requireFinite(in.value(i), i);
+            }
+        }
+    }
+
+    private static void requireFinite(float v, int flatIndex) {
+        if (!Float.isFinite(v)) {
+            throw new KernelException("The weight to be quantized has invalid value " + v + " at flat index " + flatIndex
+                    + " (AMCT: \"has invalid value inf or nan!\"); clean the weights or skip this layer");
+        }
+    }
+
+    /** Pieces of a per-tensor max/min over a weight's ranges: a task's scratch holds one. */
+    private static final int PIECE = 1 << 16;
+
+    /** {max, min} of the whole weight, NaN if any element is (as {@link ChannelStats#maxMin} over one row). */
+    private static float[] maxMin(FloatRanges in, Lanes lanes, Parallel parallel) {
+        int n = in.length();
+        int chunks = parallel.chunks(n);
+        float[] hi = new float[chunks];
+        float[] lo = new float[chunks];
+        parallel.forChunks(n, (chunk, from, to) -> {
+            java.nio.ByteBuffer scratch = in.scratch(Math.min(PIECE, to - from));
+            float[] r = new float[2];
+            float max = Float.NEGATIVE_INFINITY;
+            float min = Float.POSITIVE_INFINITY;
+            for (int at = from; at < to; at += PIECE) {
+                int len = Math.min(PIECE, to - at);
+                FloatRanges.Range range = in.range(at, len, scratch, lanes);
+                lanes.maxMin(range.bytes(), range.at(), len, r);
+                max = ChannelStats.max(max, r[0]);
+                min = ChannelStats.min(min, r[1]);
+            }
+            hi[chunk] = max;
+            lo[chunk] = min;
+        });
+        float max = hi[0];
+        float min = lo[0];
+        for (int c = 1; c < chunks; c++) {
+            max = ChannelStats.max(max, hi[c]);
+            min = ChannelStats.min(min, lo[c]);
+        }
+        return new float[]{max, min};
     }
 
     /** Straight-through: the weight gradient is the output gradient, unchanged. */

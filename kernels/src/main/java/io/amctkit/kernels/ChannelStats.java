@@ -24,8 +24,8 @@ final class ChannelStats {
             float max = hi[0];
             float min = lo[0];
             for (int c = 1; c < chunks; c++) {
-                max = max != max || hi[c] != hi[c] ? Float.NaN : Math.max(max, hi[c]);
-                min = min != min || lo[c] != lo[c] ? Float.NaN : Math.min(min, lo[c]);
+                max = max(max, hi[c]);
+                min = min(min, lo[c]);
             }
             return new float[][]{{max}, {min}};
         }
@@ -40,5 +40,15 @@ final class ChannelStats {
             }
         });
         return new float[][]{max, min};
+    }
+
+    /** The larger of two partial maxima, NaN if either is (as torch.max over their union). */
+    static float max(float a, float b) {
+        return a != a || b != b ? Float.NaN : Math.max(a, b);
+    }
+
+    /** The smaller of two partial minima, NaN if either is. */
+    static float min(float a, float b) {
+        return a != a || b != b ? Float.NaN : Math.min(a, b);
     }
 }

@@ -35,11 +35,13 @@ public interface Kernels extends AutoCloseable {
     /**
      * ARQ's factors and the error of its fake quantization (what a report needs, not the fake-quantized weight). This
      * default runs {@link #arq} and measures on the host; a backend may fuse the two and skip the weight-sized output.
+     * The weight may be float32 or bfloat16 (a BF16 checkpoint's, as read: the results are those of its exact float32).
      */
     default ArqWeights.Summary arqSummary(INDArray weight, WeightLayout layout, int bits, boolean channelWise) {
-        ArqWeights.Result r = arq(weight, layout, bits, channelWise);
+        INDArray w = Tensors.asFloat32(weight);   // a bfloat16 weight, widened exactly
+        ArqWeights.Result r = arq(w, layout, bits, channelWise);
         try {
-            INDArray original = Tensors.asFloat32(layout.toCoutFirst(Tensors.asFloat32(weight)));
+            INDArray original = Tensors.asFloat32(layout.toCoutFirst(w));
             INDArray quantized = Tensors.asFloat32(layout.toCoutFirst(r.fakeQuantized()));
             return new ArqWeights.Summary(r.factors(), QuantError.between(Tensors.floats(original), Tensors.floats(quantized),
                     r.factors().scale(), bits));
@@ -48,9 +50,12 @@ public interface Kernels extends AutoCloseable {
         }
     }
 
-    /** {@link #selectiveMask}, packed as AMCT's record stores it. This default packs the backend's float mask. */
+    /**
+     * {@link #selectiveMask}, packed as AMCT's record stores it; the weight float32 or bfloat16, as for
+     * {@link #arqSummary}. This default packs the backend's float mask.
+     */
     default SelectiveMask.Packed selectiveMaskPacked(INDArray weight, int axis) {
-        INDArray mask = selectiveMask(weight, axis);
+        INDArray mask = selectiveMask(Tensors.asFloat32(weight), axis);
         try {
             return SelectiveMask.pack(mask, axis, Parallel.sequential());
         } finally {

@@ -86,6 +86,12 @@ interface Lanes {
      */
     long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord);
 
+    /**
+     * {@link #twoOfFourPacked} of {@code len} BF16 values (little-endian) from element {@code from} of {@code w}: the
+     * words of their exact float32, without widening them to memory.
+     */
+    long twoOfFourPackedBf16(ByteBuffer w, int from, int len, long[] words, int firstWord);
+
     /** {@link #twoOfFour(ByteBuffer, ByteBuffer, int, int)} writing the mask from float index {@code keepFrom} of {@code keep}. */
     void twoOfFour(ByteBuffer w, int from, ByteBuffer keep, int keepFrom, int len);
 

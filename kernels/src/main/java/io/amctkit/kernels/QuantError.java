@@ -110,19 +110,23 @@ public record QuantError(double signal, double noise, double maxAbs, long satura
         acc[3] += saturated;
     }
 
-    /** The fused sums over a float32 buffer: per row with {@code scales.length} rows, else per {@link #CHUNK}. */
-    static QuantError fused(ByteBuffer in, int n, float[] scales, int bits, Parallel parallel) {
+    /** The fused sums over a weight's elements: per row with {@code scales.length} rows, else per {@link #CHUNK}. */
+    static QuantError fused(FloatRanges in, float[] scales, int bits, Parallel parallel) {
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
+        int n = in.length();
         int rows = scales.length;
         int part = partLength(n, rows);
         double[][] sums = new double[parts(n, rows)][];
         Lanes lanes = Lanes.best();
         parallel.forRows(sums.length, part, (first, last) -> {
+            java.nio.ByteBuffer scratch = in.scratch(Math.min(part, n));
             for (int p = first; p < last; p++) {
                 int from = p * part;
+                int len = Math.min(part, n - from);
                 double[] acc = new double[4];
-                lanes.quantError(in, from, Math.min(part, n - from), scales[rows == 1 ? 0 : p], qmin, qmax, acc);
+                FloatRanges.Range r = in.range(from, len, scratch, lanes);
+                lanes.quantError(r.bytes(), r.at(), len, scales[rows == 1 ? 0 : p], qmin, qmax, acc);
                 sums[p] = acc;
             }
         });

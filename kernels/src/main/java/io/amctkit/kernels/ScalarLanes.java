@@ -191,6 +191,34 @@ final class ScalarLanes implements Lanes {
     }
 
     @Override
+    public long twoOfFourPackedBf16(ByteBuffer w, int from, int len, long[] words, int firstWord) {
+        float[] values = new float[64];
+        float[] keep = new float[64];
+        long kept = 0;
+        for (int i = 0; i < len; i += 64) {
+            int n = Math.min(64, len - i);
+            for (int k = 0; k < n; k++) {
+                values[k] = bf16(w, from + i + k);
+            }
+            long word = packedWord(values, n, from + i, keep);
+            words[firstWord + i / 64] = word;
+            kept += Long.bitCount(word);
+        }
+        return kept;
+    }
+
+    /** The bits of |element {@code i}| (BF16 values when {@code bf16}, else floats): ordered as the magnitudes, NaN above 0x7f800000. */
+    private static int magnitude(ByteBuffer w, boolean bf16, int i) {
+        return Float.floatToRawIntBits(bf16 ? bf16(w, i) : w.getFloat(i * Float.BYTES)) & 0x7fffffff;
+    }
+
+    /** Element {@code i} of little-endian BF16 values, as float32 (exactly). */
+    static float bf16(ByteBuffer w, int i) {
+        short h = w.getShort(2 * i);
+        return Float.intBitsToFloat(w.order() == ByteOrder.LITTLE_ENDIAN ? h << 16 : Short.reverseBytes(h) << 16);
+    }
+
+    @Override
     public long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord) {
         float[] values = new float[64];
         float[] keep = new float[64];
@@ -209,10 +237,47 @@ final class ScalarLanes implements Lanes {
      */
     static long packedWord(ByteBuffer w, int at, int n, float[] values, float[] keep) {
         floats(w).get(at, values, 0, n);
+        return packedWord(values, n, at, keep);
+    }
+
+    /** One packed word of the {@code n} ≤ 64 floats {@code values} (element {@code at} of the weight first). */
+    private static long packedWord(float[] values, int n, long at, float[] keep) {
         twoOfFour(values, keep, 0, n, at);
         long word = 0;
         for (int k = 0; k < n; k++) {
             word |= (long) keep[k] << MaskBits.bitInWord(k);
+        }
+        return word;
+    }
+
+    /**
+     * {@code word}, the majority rule's bits for the 64 floats from float index {@code at} of {@code w} (a lane kept when
+     * two others of its group are strictly smaller), with every group of 4 that did not keep exactly 2 (a tie or a NaN
+     * in it) redone in torch's tie order, NaN named. A group the rule gave 2 keeps its two strictly largest, which no
+     * tie order changes; the rule never gives more than 2.
+     */
+    static long repairedWord(ByteBuffer w, int at, long word) {
+        return repairedWord(w, false, at, word);
+    }
+
+    /** The same over BF16 values (little-endian) when {@code bf16}, else over floats. */
+    static long repairedWord(ByteBuffer w, boolean bf16, int at, long word) {
+        for (int g = 0; g < 16; g++) {
+            int shift = MaskBits.bitInWord(4 * g + 3);   // the group's nibble: element j at bit shift + 3 - j
+            if (Long.bitCount(word >>> shift & 0xF) == 2) {
+                continue;
+            }
+            int k = at + 4 * g;
+            int a0 = magnitude(w, bf16, k);
+            int a1 = magnitude(w, bf16, k + 1);
+            int a2 = magnitude(w, bf16, k + 2);
+            int a3 = magnitude(w, bf16, k + 3);
+            if (Math.max(Math.max(a0, a1), Math.max(a2, a3)) > 0x7f800000) {
+                throw SelectiveMask.nanIn(k);
+            }
+            int keep = TieOrder.kept(a0, a1, a2, a3);
+            long nibble = (keep & 1) << 3 | (keep & 2) << 1 | (keep & 4) >> 1 | (keep & 8) >> 3;   // element j at bit 3 - j
+            word = word & ~(0xFL << shift) | nibble << shift;
         }
         return word;
     }
@@ -225,7 +290,7 @@ final class ScalarLanes implements Lanes {
             float a2 = Math.abs(w[k + 2]);
             float a3 = Math.abs(w[k + 3]);
             if ((a0 != a0) | (a1 != a1) | (a2 != a2) | (a3 != a3)) {
-                throw new KernelException("2:4 mask: the weight has NaN in flat indices " + (at + k) + ".." + (at + k + 3));
+                throw SelectiveMask.nanIn(at + k);
             }
             if (a0 != a1 && a0 != a2 && a0 != a3 && a1 != a2 && a1 != a3 && a2 != a3) {
                 int r0 = (a1 < a0 ? 1 : 0) + (a2 < a0 ? 1 : 0) + (a3 < a0 ? 1 : 0);

@@ -63,18 +63,18 @@ public final class SelectiveMask {
      */
     public static Packed packed(INDArray weight, int axis, Parallel parallel) {
         requireAxis(weight, axis);
-        INDArray w = Tensors.asFloat32(weight);
-        long[] shape = w.shape();
+        long[] shape = weight.shape();
         int c = (int) shape[axis];
         int inner = inner(shape, axis);
-        int n = (int) w.length();
+        int n = (int) weight.length();
         if (c > 2 && inner == 1 && c % 4 == 0) {
-            java.nio.ByteBuffer wb = Tensors.bytes(w);
+            FloatRanges w = FloatRanges.of(weight);   // a BF16 weight as stored
             Lanes lanes = Lanes.best();
             long[] words = new long[(n + 63) / 64];
-            long kept = inPieces(n, parallel, (from, len) -> lanes.twoOfFourPacked(wb, from, len, words, from / 64));
+            long kept = inPieces(n, parallel, () -> (from, len) -> w.twoOfFourPacked(lanes, from, len, words));
             return new Packed(words, kept, n, groupsOfFourKeepTwo(words));
         }
+        INDArray w = Tensors.asFloat32(weight);
         INDArray m = mask(w, axis, parallel);
         try {
             return pack(m, axis, parallel);
@@ -89,7 +89,7 @@ public final class SelectiveMask {
         int n = (int) mask.length();
         long[] words = new long[(n + 63) / 64];
         java.nio.ByteBuffer mb = Tensors.bytes(Tensors.asFloat32(mask));
-        long kept = inPieces(n, parallel, (from, len) -> MaskBits.pack(mb, from, len, words, from / 64));
+        long kept = inPieces(n, parallel, () -> (from, len) -> MaskBits.pack(mb, from, len, words, from / 64));
         return new Packed(words, kept, n, compliant(words, mask.shape(), axis, n));
     }
 
@@ -98,11 +98,12 @@ public final class SelectiveMask {
         long pack(int from, int len);
     }
 
-    /** {@code packer} on every {@link #PIECE} of {@code n} elements, spread over threads; the total kept. */
-    private static long inPieces(int n, Parallel parallel, PiecePacker packer) {
+    /** A packer on every {@link #PIECE} of {@code n} elements, spread over threads (a packer each); the total kept. */
+    private static long inPieces(int n, Parallel parallel, java.util.function.Supplier<PiecePacker> packers) {
         int pieces = (n + PIECE - 1) / PIECE;
         long[] kept = new long[pieces];
         parallel.forRows(pieces, PIECE, (first, last) -> {
+            PiecePacker packer = packers.get();
             for (int p = first; p < last; p++) {
                 kept[p] = packer.pack(p * PIECE, Math.min(PIECE, n - p * PIECE));
             }
@@ -112,6 +113,11 @@ public final class SelectiveMask {
             total += k;
         }
         return total;
+    }
+
+    /** The error for a NaN in the group of 4 from flat index {@code first}. */
+    static KernelException nanIn(long first) {
+        return new KernelException("2:4 mask: the weight has NaN in flat indices " + first + ".." + (first + 3));
     }
 
     /** Whether every 4 consecutive bits (a nibble of each packed byte: groups never straddle one) keep at most 2. */

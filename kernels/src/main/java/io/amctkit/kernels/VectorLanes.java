@@ -455,15 +455,14 @@ final class VectorLanes implements Lanes {
 
     /**
      * Eight vectors make a word: each vector's majority mask (as {@link #twoOfFourBlock}) turned into its bits, multiplied
-     * to their places and OR-ed into two int halves, each folded across its lanes. A word whose 16 groups did not keep exactly 32
-     * (a tie or a NaN somewhere in it: about one BF16 word in 16) is redone by the scalar loop.
+     * to their places and OR-ed into two int halves, each folded across its lanes. In a word whose 16 groups did not keep
+     * exactly 32 (a tie or a NaN somewhere in it: about one BF16 word in 10) the groups that did not keep 2 are redone
+     * ({@link ScalarLanes#repairedWord}).
      */
     @Override
     public long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord) {
         FloatVector one = FloatVector.broadcast(F8, 1f);
         FloatVector zero = FloatVector.zero(F8);
-        float[] values = new float[64];
-        float[] keep = new float[64];
         long kept = 0;
         int full = len / 64 * 64;
         for (int i = 0; i < full; i += 64) {
@@ -480,20 +479,112 @@ final class VectorLanes implements Lanes {
                 count = count.add(k);
                 upper = upper.or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 29).mul(BIT_OF_LANE[j]));
             }
-            if (count.reduceLanes(VectorOperators.ADD) != 32f) {
-                // a tie or a NaN in this word: the scalar loop (torch's tie order, NaN named)
-                words[firstWord + i / 64] = ScalarLanes.packedWord(w, from + i, 64, values, keep);
-                kept += Long.bitCount(words[firstWord + i / 64]);
-                continue;
-            }
-            words[firstWord + i / 64] = (lower.reduceLanes(VectorOperators.OR) & 0xffffffffL)
+            long word = (lower.reduceLanes(VectorOperators.OR) & 0xffffffffL)
                     | ((long) upper.reduceLanes(VectorOperators.OR) << 32);
-            kept += 32;
+            if (count.reduceLanes(VectorOperators.ADD) != 32f) {
+                // a tie or a NaN in this word: its groups that did not keep 2 redone (torch's tie order, NaN named)
+                word = ScalarLanes.repairedWord(w, from + i, word);
+                kept += Long.bitCount(word);
+            } else {
+                kept += 32;
+            }
+            words[firstWord + i / 64] = word;
         }
         if (full < len) {
             kept += ScalarLanes.INSTANCE.twoOfFourPacked(w, from + full, len - full, words, firstWord + full / 64);
         }
         return kept;
+    }
+
+    /** Per run c (0..3) of 16 values in a word: the bit of the even / odd value each int lane holds (in its word half). */
+    private static final IntVector EVEN_BITS_0 = bf16Bits(0, 0);
+    private static final IntVector ODD_BITS_0 = bf16Bits(0, 1);
+    private static final IntVector EVEN_BITS_1 = bf16Bits(1, 0);
+    private static final IntVector ODD_BITS_1 = bf16Bits(1, 1);
+    private static final IntVector EVEN_BITS_2 = bf16Bits(2, 0);
+    private static final IntVector ODD_BITS_2 = bf16Bits(2, 1);
+    private static final IntVector EVEN_BITS_3 = bf16Bits(3, 0);
+    private static final IntVector ODD_BITS_3 = bf16Bits(3, 1);
+
+    private static IntVector bf16Bits(int run, int odd) {
+        int[] b = new int[8];
+        for (int j = 0; j < 8; j++) {
+            b[j] = 1 << (MaskBits.bitInWord(16 * run + 2 * j + odd) & 31);
+        }
+        return IntVector.fromArray(I8, b, 0);
+    }
+
+    /**
+     * The 2:4 words of BF16 values without widening them: each int lane holds two values, the even one (low half) and
+     * the odd one (high half); shifted and masked, their magnitudes' bits compare as ints exactly as the floats' |w| do
+     * (NaN aside: a word with one goes to the scalar loop, which names it). A group of 4 is lanes 2g and 2g + 1 of the
+     * even and the odd magnitudes, so one swap of neighbouring lanes gives each value the other three, and the majority
+     * rule of {@link #twoOfFourPacked} keeps a value with two strictly smaller; words that did not keep 32 are repaired.
+     */
+    @Override
+    public long twoOfFourPackedBf16(ByteBuffer w, int from, int len, long[] words, int firstWord) {
+        long kept = 0;
+        int full = len / 64 * 64;
+        for (int i = 0; i < full; i += 64) {
+            long lower = halfWord(w, 2 * (from + i), EVEN_BITS_0, ODD_BITS_0, EVEN_BITS_1, ODD_BITS_1);
+            long upper = halfWord(w, 2 * (from + i + 32), EVEN_BITS_2, ODD_BITS_2, EVEN_BITS_3, ODD_BITS_3);
+            long word = (lower & 0xffffffffL) | (upper << 32);
+            if (((lower | upper) & NAN_SEEN) != 0) {
+                // a NaN: the scalar loop names it
+                ScalarLanes.INSTANCE.twoOfFourPackedBf16(w, from + i, 64, words, firstWord + i / 64);
+            }
+            if (Long.bitCount(word) != 32) {
+                word = ScalarLanes.repairedWord(w, true, from + i, word);   // a tie: its groups redone
+            }
+            words[firstWord + i / 64] = word;
+            kept += Long.bitCount(word);
+        }
+        if (full < len) {
+            kept += ScalarLanes.INSTANCE.twoOfFourPackedBf16(w, from + full, len - full, words, firstWord + full / 64);
+        }
+        return kept;
+    }
+
+    /** Set above a half word's 32 bits when one of its values is a NaN. */
+    private static final long NAN_SEEN = 1L << 40;
+
+    /**
+     * The packed bits of 32 BF16 values from byte {@code at} (two runs of 16: each int lane holds an even and an odd
+     * value; a group of 4 is lanes 2g and 2g + 1 of both), placed by the runs' bit constants, plus {@link #NAN_SEEN}
+     * when one of them is a NaN. Written out without helper methods: past its node budget the JIT stops inlining calls
+     * to them, and then boxes every vector passed.
+     */
+    private static long halfWord(ByteBuffer w, int at, IntVector evenBitsA, IntVector oddBitsA, IntVector evenBitsB,
+                                 IntVector oddBitsB) {
+        IntVector a = IntVector.fromByteBuffer(I8, w, at, ByteOrder.LITTLE_ENDIAN);
+        IntVector b = IntVector.fromByteBuffer(I8, w, at + 32, ByteOrder.LITTLE_ENDIAN);
+        IntVector eA = a.lanewise(VectorOperators.LSHL, 16).and(0x7fffffff);   // |even values|
+        IntVector oA = a.and(0x7fff0000);                                       // |odd values|
+        jdk.incubator.vector.LongVector elA = eA.reinterpretAsLongs();
+        jdk.incubator.vector.LongVector olA = oA.reinterpretAsLongs();
+        IntVector esA = elA.lanewise(VectorOperators.LSHL, 32).or(elA.lanewise(VectorOperators.LSHR, 32)).reinterpretAsInts();
+        IntVector osA = olA.lanewise(VectorOperators.LSHL, 32).or(olA.lanewise(VectorOperators.LSHR, 32)).reinterpretAsInts();
+        // x - y >>> 31: 1 where x < y (both non-negative); kept where two of the other three are smaller
+        IntVector keA = esA.sub(eA).lanewise(VectorOperators.LSHR, 31).add(oA.sub(eA).lanewise(VectorOperators.LSHR, 31))
+                .add(osA.sub(eA).lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 1);
+        IntVector koA = osA.sub(oA).lanewise(VectorOperators.LSHR, 31).add(eA.sub(oA).lanewise(VectorOperators.LSHR, 31))
+                .add(esA.sub(oA).lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 1);
+        IntVector bitsA = keA.neg().and(evenBitsA).or(koA.neg().and(oddBitsA));
+        IntVector eB = b.lanewise(VectorOperators.LSHL, 16).and(0x7fffffff);   // |even values|
+        IntVector oB = b.and(0x7fff0000);                                       // |odd values|
+        jdk.incubator.vector.LongVector elB = eB.reinterpretAsLongs();
+        jdk.incubator.vector.LongVector olB = oB.reinterpretAsLongs();
+        IntVector esB = elB.lanewise(VectorOperators.LSHL, 32).or(elB.lanewise(VectorOperators.LSHR, 32)).reinterpretAsInts();
+        IntVector osB = olB.lanewise(VectorOperators.LSHL, 32).or(olB.lanewise(VectorOperators.LSHR, 32)).reinterpretAsInts();
+        // x - y >>> 31: 1 where x < y (both non-negative); kept where two of the other three are smaller
+        IntVector keB = esB.sub(eB).lanewise(VectorOperators.LSHR, 31).add(oB.sub(eB).lanewise(VectorOperators.LSHR, 31))
+                .add(osB.sub(eB).lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 1);
+        IntVector koB = osB.sub(oB).lanewise(VectorOperators.LSHR, 31).add(eB.sub(oB).lanewise(VectorOperators.LSHR, 31))
+                .add(esB.sub(oB).lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 1);
+        IntVector bitsB = keB.neg().and(evenBitsB).or(koB.neg().and(oddBitsB));
+        int bits = bitsA.or(bitsB).reduceLanes(VectorOperators.OR);
+        boolean nan = eA.max(oA).max(eB.max(oB)).compare(VectorOperators.GT, EXPONENT).anyTrue();
+        return bits & 0xffffffffL | (nan ? NAN_SEEN : 0);
     }
 
     /** Floats per call of the inner loops below: short calls keep them small, compiled whole, not on-stack-replaced. */

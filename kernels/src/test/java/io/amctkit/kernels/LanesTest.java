@@ -193,6 +193,56 @@ class LanesTest {
         assertTrue(e.getMessage().contains("flat indices 9000..9003"), e.getMessage());
     }
 
+    /**
+     * The packed mask with ties of every shape (pairs, triples, all four equal, signed zeros; a few levels only, as in a
+     * low-precision checkpoint): SIMD, which redoes only a word's groups that did not keep two, gives the scalar loop's
+     * words and counts; a NaN is named by its flat index.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {64, 128, 4096, 4100})
+    void twoOfFourPackedWithTiesIsTheScalarLoops(int len) {
+        java.util.Random r = new java.util.Random(len);
+        float[] levels = {0f, -0f, 0.5f, -0.5f, 1f, -1f, 2f, 3f};
+        float[] w = random(len, 11 + len);
+        for (int i = 0; i < len; i++) {
+            if (r.nextInt(3) > 0) {
+                w[i] = levels[r.nextInt(levels.length)];
+            }
+        }
+        int words = (len + 63) / 64;
+        long[] expected = new long[words + 1];
+        long keptScalar = scalar.twoOfFourPacked(direct(w, 8), 8, len, expected, 1);
+        long[] got = new long[words + 1];
+        long kept = simd.twoOfFourPacked(direct(w, 8), 8, len, got, 1);
+        assertArrayEquals(expected, got);
+        assertEquals(keptScalar, kept);
+        assertEquals(len / 2, kept, "two of every four, ties broken");
+        // the same values stored as BF16 (truncated: ties of their own), packed without widening, SIMD and scalar
+        ByteBuffer bf16 = ByteBuffer.allocateDirect(2 * (len + 8)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < len; i++) {
+            bf16.putShort(2 * (8 + i), (short) (Float.floatToRawIntBits(w[i]) >>> 16));
+            w[i] = Float.intBitsToFloat(Float.floatToRawIntBits(w[i]) & 0xffff0000);
+        }
+        long[] fromFloats = new long[words + 1];
+        scalar.twoOfFourPacked(direct(w, 8), 8, len, fromFloats, 1);
+        for (Lanes lanes : new Lanes[]{scalar, simd}) {
+            long[] packed = new long[words + 1];
+            assertEquals(len / 2, lanes.twoOfFourPackedBf16(bf16, 8, len, packed, 1), lanes.describe());
+            assertArrayEquals(fromFloats, packed, lanes.describe() + ": BF16 as their exact floats");
+        }
+        w[len - 3] = Float.NaN;
+        bf16.putShort(2 * (8 + len - 3), (short) 0xffc1);   // a negative NaN with a payload
+        int group = 8 + (len - 3) / 4 * 4;
+        for (Lanes lanes : new Lanes[]{scalar, simd}) {
+            KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                    () -> lanes.twoOfFourPacked(direct(w, 8), 8, len, new long[words], 0));
+            assertTrue(e.getMessage().contains("flat indices " + group + ".." + (group + 3)), e.getMessage());
+            KernelException b = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                    () -> lanes.twoOfFourPackedBf16(bf16, 8, len, new long[words], 0));
+            assertTrue(b.getMessage().contains("flat indices " + group + ".." + (group + 3)), b.getMessage());
+        }
+    }
+
     @Test
     void twoOfFourNamesTheNan() {
         float[] w = random(64, 1);

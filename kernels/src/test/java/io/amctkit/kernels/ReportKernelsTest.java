@@ -113,6 +113,63 @@ class ReportKernelsTest {
         }
     }
 
+    /**
+     * A BF16 checkpoint's weight is handed to the kernels as stored: every result is that of its exact float32, bit for
+     * bit, on one thread or three (ranges widened a piece at a time, per-tensor statistics over several pieces).
+     */
+    @ParameterizedTest(name = "{0}: {2} {1}")
+    @MethodSource("cases")
+    void bf16WeightGivesTheResultsOfItsFloat32(String backend, long[] shape, String type) {
+        INDArray bf16 = weight(shape).castTo(org.nd4j.linalg.api.buffer.DataType.BFLOAT16);
+        INDArray exact = bf16.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        assertEquals(org.nd4j.linalg.api.buffer.DataType.BFLOAT16, bf16.dataType());
+        WeightLayout layout = WeightLayout.of(type, 1);
+        int axis = SelectiveMask.cinAxis(type);
+        Kernels k = BackendContract.kernels(backend);
+        for (boolean channelWise : new boolean[]{true, false}) {
+            for (int bits : new int[]{8, 4}) {
+                ArqWeights.Summary expected = k.arqSummary(exact, layout, bits, channelWise);
+                assertEquals(expected, k.arqSummary(bf16, layout, bits, channelWise), bits + " bits, channel-wise " + channelWise);
+                try (Parallel many = Parallel.of(3, 1)) {
+                    assertEquals(expected, ArqWeights.summary(bf16, layout, bits, channelWise, many), "on three threads");
+                }
+            }
+        }
+        SelectiveMask.Packed expected = k.selectiveMaskPacked(exact, axis);
+        SelectiveMask.Packed packed = k.selectiveMaskPacked(bf16, axis);
+        assertArrayEquals(expected.words(), packed.words());
+        assertEquals(expected.kept(), packed.kept());
+        assertEquals(expected.compliant(), packed.compliant());
+        try (Parallel many = Parallel.of(3, 1)) {
+            assertArrayEquals(expected.words(), SelectiveMask.packed(bf16, axis, many).words(), "on three threads");
+        }
+    }
+
+    /** A NaN or infinity in a BF16 weight is named by its own flat index, past the first piece too. */
+    @org.junit.jupiter.api.Test
+    void bf16NonFiniteValuesAreNamedByTheirFlatIndex() {
+        long[] shape = {4, 8192};
+        for (int at : new int[]{5, 4096 + 9, 3 * 8192 + 4100}) {
+            float[] v = weight(shape).data().asFloat();
+            v[at] = Float.NaN;
+            INDArray bf16 = Tensors.of(v, shape).castTo(org.nd4j.linalg.api.buffer.DataType.BFLOAT16);
+            for (boolean channelWise : new boolean[]{true, false}) {
+                KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                        () -> ArqWeights.summary(bf16, WeightLayout.of("Linear", 1), 8, channelWise, Parallel.of(2, 1)));
+                assertTrue(e.getMessage().contains("invalid value NaN at flat index " + at), e.getMessage());
+            }
+            KernelException mask = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                    () -> SelectiveMask.packed(bf16, 1, Parallel.of(2, 1)));
+            int group = at / 4 * 4;
+            assertTrue(mask.getMessage().contains("NaN in flat indices " + group + ".." + (group + 3)), mask.getMessage());
+            v[at] = Float.NEGATIVE_INFINITY;
+            INDArray inf = Tensors.of(v, shape).castTo(org.nd4j.linalg.api.buffer.DataType.BFLOAT16);
+            KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                    () -> ArqWeights.summary(inf, WeightLayout.of("Linear", 1), 8, false, Parallel.sequential()));
+            assertTrue(e.getMessage().contains("invalid value -Infinity at flat index " + at), e.getMessage());
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void aMaskKeepingThreeOfFourIsReportedNotCompliant() {
         for (long[] shape : new long[][]{{2, 32}, {2, 8, 2, 2}}) {

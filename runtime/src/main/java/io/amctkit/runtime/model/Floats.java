@@ -1,6 +1,7 @@
 package io.amctkit.runtime.model;
 
 import io.amctkit.kernels.Tensors;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -41,26 +42,47 @@ public final class Floats {
         return read(channel, position, dtype, shape, null);
     }
 
-    /** The same, into {@code target} (a contiguous float32 array of the shape), or a new array when it is null. */
+    /**
+     * The same, into {@code target} (a contiguous array of the shape: float32, or bfloat16 for a BF16 tensor, whose bytes
+     * are then read in as stored), or a new float32 array when it is null.
+     */
     public static INDArray read(FileChannel channel, long position, DType dtype, long[] shape, INDArray target) throws IOException {
         INDArray out = target != null ? target : Tensors.newFloat32(shape.length == 0 ? new long[]{} : shape);
         long n = out.length();
-        if (dtype == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            ByteBuffer dst = out.data().asNio().duplicate();
-            dst.position(0).limit((int) (n * 4));
-            readFully(channel, dst, position);
-            return out;
+        boolean asStored = dtype == DType.F32 && out.dataType() == DataType.FLOAT
+                || dtype == DType.BF16 && out.dataType() == DataType.BFLOAT16;
+        if (!asStored && out.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("cannot read " + dtype + " elements into a " + out.dataType() + " array");
         }
         int piece = PIECE_BYTES / dtype.bytes();
         int pieces = (int) ((n + piece - 1) / piece);
         int runs = Math.max(1, Math.min(pieces, Runtime.getRuntime().availableProcessors()));
         try {
-            java.util.stream.IntStream.range(0, runs).parallel().forEach(run -> readRun(channel, position, dtype, out,
-                    (int) ((long) pieces * run / runs), (int) ((long) pieces * (run + 1) / runs), piece));
+            java.util.stream.IntStream.range(0, runs).parallel().forEach(run -> {
+                int first = (int) ((long) pieces * run / runs);
+                int last = (int) ((long) pieces * (run + 1) / runs);
+                if (asStored && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                    readBytes(channel, position, out, first * (long) PIECE_BYTES, Math.min(n * dtype.bytes(),
+                            last * (long) PIECE_BYTES));
+                } else {
+                    readRun(channel, position, dtype, out, first, last, piece);
+                }
+            });
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
         return out;
+    }
+
+    /** Bytes {@code [from, to)} of the tensor at {@code position} straight into {@code out}'s memory (its stored type). */
+    private static void readBytes(FileChannel channel, long position, INDArray out, long from, long to) {
+        ByteBuffer dst = out.data().asNio().duplicate();
+        dst.position((int) from).limit((int) to);
+        try {
+            readFully(channel, dst, position + from);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Pieces {@code [first, last)} of {@code piece} elements each: read into one staging buffer, widened into {@code out}. */

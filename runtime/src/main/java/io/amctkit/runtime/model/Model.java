@@ -37,10 +37,11 @@ public interface Model extends AutoCloseable {
     }
 
     /**
-     * {@link #weight(ModelLayer)}, read into {@code buffer} where the format allows (then the array lives in the buffer,
-     * see {@link WeightBuffer#holds}); otherwise a new array, which the caller closes.
+     * The layer's weight for the kernels: {@link #weight(ModelLayer)}, except that where the format allows it is read
+     * into {@code buffer} (then the array lives there, see {@link WeightBuffer#holds}) and a bfloat16 weight stays
+     * bfloat16 (the kernels widen it exactly, a range at a time); otherwise a new float32 array, which the caller closes.
      */
-    default INDArray weight(ModelLayer layer, WeightBuffer buffer) {
+    default INDArray storedWeight(ModelLayer layer, WeightBuffer buffer) {
         return weight(layer);
     }
 

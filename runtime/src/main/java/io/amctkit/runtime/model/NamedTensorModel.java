@@ -27,8 +27,8 @@ final class NamedTensorModel implements Model {
     }
 
     /**
-     * With {@code reader} reading a tensor into a {@link WeightBuffer} (safetensors; a new array when the buffer is
-     * null), and {@code origin} naming the file of a tensor (a shard).
+     * With {@code reader} reading a tensor into a {@link WeightBuffer} as {@link Model#storedWeight} reads it
+     * (safetensors; a new float32 array when the buffer is null), and {@code origin} naming the file of a tensor (a shard).
      */
     NamedTensorModel(Path source, ModelFormat format, Map<String, TensorInfo> tensors, Optional<List<Layer>> manifest,
                      java.util.function.BiFunction<TensorInfo, WeightBuffer, INDArray> reader,
@@ -87,7 +87,7 @@ final class NamedTensorModel implements Model {
     }
 
     @Override
-    public INDArray weight(ModelLayer layer, WeightBuffer buffer) {
+    public INDArray storedWeight(ModelLayer layer, WeightBuffer buffer) {
         return layer.weightTransposed() ? weight(layer) : reader.apply(layer.weight(), buffer);
     }
 

@@ -1,6 +1,8 @@
 package io.amctkit.runtime.model;
 
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.ShortPointer;
+import org.bytedeco.javacpp.indexer.Bfloat16Indexer;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -28,6 +30,14 @@ public final class WeightBuffer implements AutoCloseable {
 
     /** A contiguous c-order float32 array of {@code shape} over the buffer's memory (contents: whatever was there). */
     public INDArray array(long[] shape) {
+        return array(shape, DataType.FLOAT);
+    }
+
+    /** The same in {@code type}: FLOAT, or BFLOAT16 (a BF16 weight's stored bytes; half the memory). */
+    public INDArray array(long[] shape, DataType type) {
+        if (type != DataType.FLOAT && type != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("a weight buffer holds FLOAT or BFLOAT16 arrays, not " + type);
+        }
         long n = 1;
         for (long d : shape) {
             n *= d;
@@ -35,12 +45,20 @@ public final class WeightBuffer implements AutoCloseable {
         if (memory == null) {
             throw new IllegalStateException("the weight buffer is closed");
         }
-        if (n > memory.capacity()) {
+        long floats = type == DataType.FLOAT ? n : (n + 1) / 2;
+        if (floats > memory.capacity()) {
             memory.close();
-            memory = new FloatPointer(n);
+            memory = new FloatPointer(floats);
         }
-        FloatPointer view = new FloatPointer(memory).capacity(Math.max(1, n));
-        DataBuffer data = Nd4j.createBuffer(view, DataType.FLOAT, Math.max(1, n), FloatIndexer.create(view));
+        long length = Math.max(1, n);
+        DataBuffer data;
+        if (type == DataType.FLOAT) {
+            FloatPointer view = new FloatPointer(memory).capacity(length);
+            data = Nd4j.createBuffer(view, type, length, FloatIndexer.create(view));
+        } else {
+            ShortPointer view = new ShortPointer(memory).capacity(length);
+            data = Nd4j.createBuffer(view, type, length, Bfloat16Indexer.create(view));
+        }
         long[] strides = new long[shape.length];
         long stride = 1;
         for (int d = shape.length - 1; d >= 0; d--) {

@@ -206,9 +206,9 @@ public final class Session {
         return Optional.of(new LayerArtifacts.ActivationFactors(f.scale(0), f.offset(0), bits));
     }
 
-    /** The weight in PyTorch's layout; an RNN's [directions, gates·hidden, in] as rows of [directions·gates·hidden, in]. */
+    /** The weight in PyTorch's layout (BF16 as stored); an RNN's [directions, gates·hidden, in] as rows of [directions·gates·hidden, in]. */
     private INDArray weightRows(ModelLayer layer, WeightBuffer buffer) {
-        INDArray w = model.weight(layer, buffer);
+        INDArray w = model.storedWeight(layer, buffer);
         if (isRecurrent(layer) && w.rank() == 3) {
             return w.reshape('c', w.size(0) * w.size(1), w.size(2));
         }

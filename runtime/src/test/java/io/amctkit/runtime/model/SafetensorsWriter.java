@@ -13,14 +13,14 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /** Writes safetensors files for the tests (header JSON + little-endian data), including deliberately broken ones. */
-final class SafetensorsWriter {
+public final class SafetensorsWriter {
 
     private final Map<String, long[]> shapes = new LinkedHashMap<>();
     private final Map<String, String> dtypes = new LinkedHashMap<>();
     private final Map<String, byte[]> data = new LinkedHashMap<>();
 
     /** An F32 tensor with values {@code i * scale}. */
-    SafetensorsWriter f32(String name, float scale, long... shape) {
+    public SafetensorsWriter f32(String name, float scale, long... shape) {
         int n = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
@@ -29,7 +29,7 @@ final class SafetensorsWriter {
         return raw(name, "F32", b.array(), shape);
     }
 
-    SafetensorsWriter raw(String name, String dtype, byte[] bytes, long... shape) {
+    public SafetensorsWriter raw(String name, String dtype, byte[] bytes, long... shape) {
         shapes.put(name, shape);
         dtypes.put(name, dtype);
         data.put(name, bytes);
@@ -49,7 +49,7 @@ final class SafetensorsWriter {
         return h.append('}').toString();
     }
 
-    Path write(Path file) throws IOException {
+    public Path write(Path file) throws IOException {
         return write(file, header());
     }
 

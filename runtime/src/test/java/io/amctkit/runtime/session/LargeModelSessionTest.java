@@ -82,6 +82,51 @@ class LargeModelSessionTest {
         }
     }
 
+    /**
+     * A BF16 checkpoint's weights go to the kernels as stored (two bytes each, widened a range at a time): every figure and
+     * mask of its session is the one the same weights stored as float32 give (per channel: the kernels' own test).
+     */
+    @Test
+    void bf16WeightsAsStoredGiveWhatTheirFloat32Gives() throws Exception {
+        Path f32 = dir.resolve("llama-f32.safetensors");
+        try (Model m = Models.open(dir.resolve("llama"))) {
+            io.amctkit.runtime.model.SafetensorsWriter copy = new io.amctkit.runtime.model.SafetensorsWriter();
+            for (io.amctkit.runtime.model.ModelLayer l : m.layers()) {
+                float[] v = m.read(l.weight()).data().asFloat();   // widened exactly
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(v);
+                copy.raw(l.weight().name(), "F32", b.array(), l.weight().shape());
+            }
+            copy.write(f32);
+        }
+        try (Model bf16 = Models.open(dir.resolve("llama")); Model float32 = Models.open(f32);
+             io.amctkit.runtime.model.WeightBuffer buffer = io.amctkit.runtime.model.WeightBuffer.forElements(1)) {
+            io.amctkit.runtime.model.ModelLayer first = bf16.layers().get(0);
+            org.nd4j.linalg.api.ndarray.INDArray stored = bf16.storedWeight(first, buffer);
+            assertEquals(org.nd4j.linalg.api.buffer.DataType.BFLOAT16, stored.dataType(), "kept as stored");
+            assertTrue(buffer.holds(stored), "read into the session's buffer");
+            assertEquals(bf16.weight(first), stored.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
+            assertEquals(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+                    float32.storedWeight(float32.layers().get(0), buffer).dataType());
+            SessionResult a = Session.of(bf16, compressed(), Mode.COMPRESSED).run(KERNELS, Session.Progress.NONE);
+            SessionResult b = Session.of(float32, compressed(), Mode.COMPRESSED).run(KERNELS, Session.Progress.NONE);
+            assertTrue(a.accepted() && b.accepted(), a.resolution() + "\n" + b.resolution());
+            assertEquals(a.layers().size(), b.layers().size());
+            int compared = 0;
+            for (LayerReport x : a.layers()) {
+                LayerReport y = b.layers().stream().filter(l -> l.name().equals(x.name())).findFirst().orElseThrow();
+                assertEquals("BF16", x.storedType());
+                assertEquals("F32", y.storedType());
+                assertEquals(y.error(), x.error(), x.name());
+                assertArrayEquals(y.artifacts().weightScales(), x.artifacts().weightScales(), x.name());
+                assertArrayEquals(y.artifacts().selectiveMask(), x.artifacts().selectiveMask(), x.name());
+                assertEquals(y.twoFourCompliant(), x.twoFourCompliant(), x.name());
+                compared += x.error().isPresent() ? 1 : 0;
+            }
+            assertTrue(compared >= 15, "every Linear quantized: " + compared);
+        }
+    }
+
     @Test
     void maskValuesArePrintedAsLongToStringPrintsThem() {
         Random r = new Random(5);

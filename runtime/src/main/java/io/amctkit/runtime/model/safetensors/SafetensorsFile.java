@@ -222,7 +222,10 @@ public final class SafetensorsFile {
         return read(tensor, null);
     }
 
-    /** {@link #read(TensorInfo)} into {@code buffer}'s memory (a new array when {@code buffer} is null). */
+    /**
+     * {@link #read(TensorInfo)} into {@code buffer}'s memory, a BF16 tensor as stored (bfloat16: its bytes, no widening);
+     * a new float32 array when {@code buffer} is null.
+     */
     public INDArray read(TensorInfo tensor, io.amctkit.runtime.model.WeightBuffer buffer) {
         Entry e = entries.get(tensor.name());
         if (e == null || e.floatType().isEmpty()) {
@@ -233,8 +236,10 @@ public final class SafetensorsFile {
                 throw new ModelException(file, "tensor '" + tensor.name() + "' ends at byte " + (dataStart + e.end())
                         + " but the file has " + ch.size() + ": truncated");
             }
-            INDArray target = buffer == null ? null : buffer.array(e.shape());
-            return Floats.read(ch, dataStart + e.begin(), e.floatType().get(), e.shape(), target);
+            DType stored = e.floatType().get();
+            INDArray target = buffer == null ? null : buffer.array(e.shape(), stored == DType.BF16
+                    ? org.nd4j.linalg.api.buffer.DataType.BFLOAT16 : org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            return Floats.read(ch, dataStart + e.begin(), stored, e.shape(), target);
         } catch (IOException ex) {
             throw new ModelException(file, "cannot read tensor '" + tensor.name() + "': " + ex.getMessage(), true, ex);
         }
