@@ -84,7 +84,7 @@ public final class ArqWeights {
      * and error computed in one pass over the row (per channel). Needs no memory of the weight's size.
      */
     public static Summary summary(INDArray weight, WeightLayout layout, int bits, boolean channelWise, Parallel parallel) {
-        // a BF16 weight stays BF16 (each row or chunk widened into a task's scratch as it is read) unless transposed
+        // a BF16 weight stays BF16 (read two values per int lane) unless its layout needs a transposed copy
         INDArray w = !layout.transposed() && FloatRanges.isContiguousBf16(weight) ? weight : coutFirst(weight, layout);
         FloatRanges in = FloatRanges.of(w);
         Lanes lanes = Lanes.best();
@@ -99,17 +99,15 @@ public final class ArqWeights {
                 float[] mm = new float[2];
                 float qmin = Fp32.qmin(bits);
                 float qmax = Fp32.qmax(bits);
-                java.nio.ByteBuffer scratch = in.scratch(row);
                 for (int c = from; c < to; c++) {
                     int base = c * row;
-                    FloatRanges.Range r = in.range(base, row, scratch, lanes);
-                    lanes.maxMin(r.bytes(), r.at(), row, mm);
+                    in.maxMin(lanes, base, row, mm);
                     requireFinite(mm, in, base, row);
                     ScaleOffset rowFactors = ScaleOffset.calculate(new float[]{mm[0]}, new float[]{mm[1]}, false, bits);
                     scale[c] = rowFactors.scale(0);
                     offset[c] = rowFactors.offset(0);
                     double[] acc = new double[4];
-                    lanes.quantError(r.bytes(), r.at(), row, scale[c], qmin, qmax, acc);   // the row is still in cache
+                    in.quantError(lanes, base, row, scale[c], qmin, qmax, acc);   // the row is still in cache
                     parts[c] = acc;
                 }
             });
@@ -156,9 +154,6 @@ public final class ArqWeights {
         }
     }
 
-    /** Pieces of a per-tensor max/min over a weight's ranges: a task's scratch holds one. */
-    private static final int PIECE = 1 << 16;
-
     /** {max, min} of the whole weight, NaN if any element is (as {@link ChannelStats#maxMin} over one row). */
     private static float[] maxMin(FloatRanges in, Lanes lanes, Parallel parallel) {
         int n = in.length();
@@ -166,19 +161,10 @@ public final class ArqWeights {
         float[] hi = new float[chunks];
         float[] lo = new float[chunks];
         parallel.forChunks(n, (chunk, from, to) -> {
-            java.nio.ByteBuffer scratch = in.scratch(Math.min(PIECE, to - from));
             float[] r = new float[2];
-            float max = Float.NEGATIVE_INFINITY;
-            float min = Float.POSITIVE_INFINITY;
-            for (int at = from; at < to; at += PIECE) {
-                int len = Math.min(PIECE, to - at);
-                FloatRanges.Range range = in.range(at, len, scratch, lanes);
-                lanes.maxMin(range.bytes(), range.at(), len, r);
-                max = ChannelStats.max(max, r[0]);
-                min = ChannelStats.min(min, r[1]);
-            }
-            hi[chunk] = max;
-            lo[chunk] = min;
+            in.maxMin(lanes, from, to - from, r);
+            hi[chunk] = r[0];
+            lo[chunk] = r[1];
         });
         float max = hi[0];
         float min = lo[0];

@@ -7,16 +7,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A weight's elements as float32, one range at a time, for kernels that pass over each range while it is in cache: a
- * float32 weight's own memory, or a bfloat16 weight's range widened (exactly: BF16 is float32's upper half) into the
- * calling task's scratch. A BF16 checkpoint's weight is then read once, at two bytes an element, and never copied whole
- * to float32; the float32 results are the same bit for bit.
+ * A weight's elements for the report kernels, as stored: a float32 weight's own memory, or a bfloat16 weight's (the
+ * {@link Lanes}' BF16 loops read two values per int lane, exactly their floats: BF16 is float32's upper half). A BF16
+ * checkpoint's weight is then read at two bytes an element and never widened to memory; the results are the same bit
+ * for bit.
  */
 final class FloatRanges {
-
-    /** Where a range's floats are: {@code bytes} (native order) from float index {@code at}. */
-    record Range(ByteBuffer bytes, int at) {
-    }
 
     private final ByteBuffer data;
     private final boolean bf16;
@@ -49,34 +45,28 @@ final class FloatRanges {
         return length;
     }
 
-    /** A task's scratch for ranges of up to {@code floats} elements (nothing needed for a float32 weight). */
-    ByteBuffer scratch(int floats) {
-        return ByteBuffer.allocate(bf16 ? floats * Float.BYTES : 0).order(ByteOrder.nativeOrder());
+    /** {@link Lanes#maxMin} of elements {@code [from, from + len)}. */
+    void maxMin(Lanes lanes, int from, int len, float[] maxMin) {
+        if (bf16) {
+            lanes.maxMinBf16(data, from, len, maxMin);
+        } else {
+            lanes.maxMin(data, from, len, maxMin);
+        }
     }
 
-    /** Elements {@code [from, from + len)} as float32: the weight's own memory, or widened into {@code scratch}. */
-    Range range(int from, int len, ByteBuffer scratch, Lanes lanes) {
-        if (!bf16) {
-            return new Range(data, from);
+    /** {@link Lanes#quantError} of elements {@code [from, from + len)}. */
+    void quantError(Lanes lanes, int from, int len, float s, float qmin, float qmax, double[] acc) {
+        if (bf16) {
+            lanes.quantErrorBf16(data, from, len, s, qmin, qmax, acc);
+        } else {
+            lanes.quantError(data, from, len, s, qmin, qmax, acc);
         }
-        lanes.widenBf16(data, 2 * from, scratch, 0, len);
-        return new Range(scratch, 0);
     }
 
     /** {@link Lanes#twoOfFourPacked} of elements {@code [from, from + len)} into their words of {@code words}. */
     long twoOfFourPacked(Lanes lanes, int from, int len, long[] words) {
         return bf16 ? lanes.twoOfFourPackedBf16(data, from, len, words, from / 64)
                 : lanes.twoOfFourPacked(data, from, len, words, from / 64);
-    }
-
-    /** The flat index of the first NaN in {@code [from, from + len)}, or -1. */
-    int firstNaN(int from, int len) {
-        for (int i = from; i < from + len; i++) {
-            if (Float.isNaN(value(i))) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** The flat index of the first NaN or ±Infinity in {@code [from, from + len)}, or -1. */

@@ -64,6 +64,15 @@ interface Lanes {
      */
     void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc);
 
+    /** {@link #maxMin} of {@code len} BF16 values (little-endian) from element {@code from}: their exact floats'. */
+    void maxMinBf16(ByteBuffer src, int from, int len, float[] maxMin);
+
+    /**
+     * {@link #quantError} of {@code len} BF16 values (little-endian) from element {@code from}: the sums over their exact
+     * floats, bit for bit, without widening them to memory.
+     */
+    void quantErrorBf16(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc);
+
     /**
      * The deploy model's levels ({@link DeployQuant}): x·inv + o clamped to [qmin, qmax] and rounded half to even
      * (never −0), from float index {@code from} of {@code src} into the same indices of {@code dst}.

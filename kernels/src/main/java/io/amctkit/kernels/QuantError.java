@@ -120,13 +120,11 @@ public record QuantError(double signal, double noise, double maxAbs, long satura
         double[][] sums = new double[parts(n, rows)][];
         Lanes lanes = Lanes.best();
         parallel.forRows(sums.length, part, (first, last) -> {
-            java.nio.ByteBuffer scratch = in.scratch(Math.min(part, n));
             for (int p = first; p < last; p++) {
                 int from = p * part;
                 int len = Math.min(part, n - from);
                 double[] acc = new double[4];
-                FloatRanges.Range r = in.range(from, len, scratch, lanes);
-                lanes.quantError(r.bytes(), r.at(), len, scales[rows == 1 ? 0 : p], qmin, qmax, acc);
+                in.quantError(lanes, from, len, scales[rows == 1 ? 0 : p], qmin, qmax, acc);
                 sums[p] = acc;
             }
         });

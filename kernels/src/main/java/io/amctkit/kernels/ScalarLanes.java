@@ -21,13 +21,21 @@ final class ScalarLanes implements Lanes {
 
     @Override
     public void maxMin(ByteBuffer src, int from, int len, float[] maxMin) {
-        FloatBuffer in = floats(src);
+        maxMin(src, false, from, len, maxMin);
+    }
+
+    @Override
+    public void maxMinBf16(ByteBuffer src, int from, int len, float[] maxMin) {
+        maxMin(src, true, from, len, maxMin);
+    }
+
+    private static void maxMin(ByteBuffer src, boolean bf16, int from, int len, float[] maxMin) {
         float[] buf = new float[Math.min(BLOCK, Math.max(1, len))];
         float hi = Float.NEGATIVE_INFINITY;
         float lo = Float.POSITIVE_INFINITY;
         for (int i = 0; i < len; i += buf.length) {
             int n = Math.min(buf.length, len - i);
-            in.get(from + i, buf, 0, n);
+            read(src, bf16, from + i, buf, n);
             for (int k = 0; k < n; k++) {
                 hi = Math.max(hi, buf[k]);
                 lo = Math.min(lo, buf[k]);
@@ -128,16 +136,37 @@ final class ScalarLanes implements Lanes {
 
     @Override
     public void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
-        FloatBuffer in = floats(src);
+        quantError(src, false, from, len, s, qmin, qmax, acc);
+    }
+
+    @Override
+    public void quantErrorBf16(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
+        quantError(src, true, from, len, s, qmin, qmax, acc);
+    }
+
+    /** The error sums of floats, or of BF16 values when {@code bf16}, block by block. */
+    private static void quantError(ByteBuffer src, boolean bf16, int from, int len, float s, float qmin, float qmax,
+                                   double[] acc) {
         float[] xb = new float[BLOCK];
         float[] qb = new float[BLOCK];
         float[] signal = new float[BLOCK];
         float[] noise = new float[BLOCK];
         for (int i = 0; i < len; i += BLOCK) {
             int n = Math.min(BLOCK, len - i);
-            in.get(from + i, xb, 0, n);
+            read(src, bf16, from + i, xb, n);
             FakeQuant.block(xb, qb, n, s, 0, qmin, qmax);
             QuantError.addBlock(xb, qb, n, qmin * s, qmax * s, signal, noise, acc);
+        }
+    }
+
+    /** {@code n} floats (or BF16 values, widened) from element {@code at} of {@code src} into {@code out}. */
+    private static void read(ByteBuffer src, boolean bf16, int at, float[] out, int n) {
+        if (bf16) {
+            for (int k = 0; k < n; k++) {
+                out[k] = bf16(src, at + k);
+            }
+        } else {
+            floats(src).get(at, out, 0, n);
         }
     }
 

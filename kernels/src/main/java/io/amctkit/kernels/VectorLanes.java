@@ -67,13 +67,59 @@ final class VectorLanes implements Lanes {
 
     /** Adds the floats {@code [full, len)} after {@code from} to the order keys and writes {max, min} as Math.max/min give. */
     private static void finishMaxMin(ByteBuffer src, int from, int full, int len, int[] keys, float[] maxMin) {
-        int hiKey = keys[0];
-        int loKey = keys[1];
         for (int k = full; k < len; k++) {
             int key = orderKey(Float.floatToRawIntBits(src.getFloat((from + k) * Float.BYTES)));
-            hiKey = Math.max(hiKey, key);
-            loKey = Math.min(loKey, key);
+            keys[0] = Math.max(keys[0], key);
+            keys[1] = Math.min(keys[1], key);
         }
+        maxMinOfKeys(keys, len, maxMin);
+    }
+
+    /**
+     * BF16 values have their float's order keys: each int lane holds two (even value low, odd value high), shifted or
+     * masked into float bits, keyed, and folded into the max and min keys.
+     */
+    @Override
+    public void maxMinBf16(ByteBuffer src, int from, int len, float[] maxMin) {
+        int full = len / 16 * 16;
+        int[] keys = {Integer.MIN_VALUE, Integer.MAX_VALUE};
+        int[] block = new int[2];
+        for (int k = 0; k < full; k += STRIDE) {
+            maxMinBf16Block(src, from + k, Math.min(STRIDE, full - k), block);
+            keys[0] = Math.max(keys[0], block[0]);
+            keys[1] = Math.min(keys[1], block[1]);
+        }
+        for (int k = full; k < len; k++) {
+            int key = orderKey(Float.floatToRawIntBits(ScalarLanes.bf16(src, from + k)));
+            keys[0] = Math.max(keys[0], key);
+            keys[1] = Math.min(keys[1], key);
+        }
+        maxMinOfKeys(keys, len, maxMin);
+    }
+
+    /** {max key, min key} of {@code len} (a multiple of 16) BF16 values from element {@code from} into {@code keys}. */
+    private static void maxMinBf16Block(ByteBuffer src, int from, int len, int[] keys) {
+        IntVector magnitude = IntVector.broadcast(I8, 0x7fffffff);
+        IntVector h = IntVector.broadcast(I8, Integer.MIN_VALUE);
+        IntVector l = IntVector.broadcast(I8, Integer.MAX_VALUE);
+        int end = 2 * (from + len);
+        for (int b = 2 * from; b < end; b += 32) {
+            IntVector v = IntVector.fromByteBuffer(I8, src, b, ByteOrder.LITTLE_ENDIAN);
+            IntVector e = v.lanewise(VectorOperators.LSHL, 16);
+            IntVector o = v.and(0xffff0000);
+            e = e.lanewise(VectorOperators.XOR, e.lanewise(VectorOperators.ASHR, 31).and(magnitude));
+            o = o.lanewise(VectorOperators.XOR, o.lanewise(VectorOperators.ASHR, 31).and(magnitude));
+            h = h.max(e).max(o);
+            l = l.min(e).min(o);
+        }
+        keys[0] = h.reduceLanes(VectorOperators.MAX);
+        keys[1] = l.reduceLanes(VectorOperators.MIN);
+    }
+
+    /** {max, min} of the order keys of {@code len} values, as Math.max/min give (NaN when a key is beyond ±∞). */
+    private static void maxMinOfKeys(int[] keys, int len, float[] maxMin) {
+        int hiKey = keys[0];
+        int loKey = keys[1];
         if (len == 0) {
             maxMin[0] = Float.NEGATIVE_INFINITY;
             maxMin[1] = Float.POSITIVE_INFINITY;
@@ -236,6 +282,89 @@ final class VectorLanes implements Lanes {
             acc[2] = Math.max(acc[2], Math.max(rest[0], tail[2]));
             acc[3] += rest[1] + tail[3];
         }
+    }
+
+    /** The same blocks as {@link #quantError}, over BF16 values read two per int lane. */
+    @Override
+    public void quantErrorBf16(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
+        float[] lanes = new float[32];
+        float[] rest = new float[2];
+        double[] tail = new double[4];
+        for (int i = 0; i < len; i += BLOCK) {
+            int n = Math.min(BLOCK, len - i);
+            int full = n / 16 * 16;
+            quantErrorBf16Block(src, from + i, full, s, qmin, qmax, lanes, rest);
+            java.util.Arrays.fill(tail, 0);
+            if (full < n) {
+                ScalarLanes.INSTANCE.quantErrorBf16(src, from + i + full, n - full, s, qmin, qmax, tail);
+            }
+            acc[0] += ScalarLanes.combine(tail[0], lanes, 0);
+            acc[1] += ScalarLanes.combine(tail[1], lanes, 16);
+            acc[2] = Math.max(acc[2], Math.max(rest[0], tail[2]));
+            acc[3] += rest[1] + tail[3];
+        }
+    }
+
+    /**
+     * {@link #quantErrorBlock} over {@code len} (a multiple of 16, at most {@link #BLOCK}) BF16 values: an int lane j
+     * holds elements 2j (low half) and 2j + 1 (high half) of each sixteen, so the even and odd float vectors sum what
+     * lanes 2j and 2j + 1 of {@link #sumOfSquares} sum, in the same order; they are written to those lanes.
+     */
+    private static void quantErrorBf16Block(ByteBuffer src, int from, int len, float s, float qmin, float qmax,
+                                            float[] lanes, float[] rest) {
+        FloatVector vs = FloatVector.broadcast(F8, s);
+        FloatVector lo = FloatVector.broadcast(F8, qmin);
+        FloatVector hi = FloatVector.broadcast(F8, qmax);
+        FloatVector loLevel = FloatVector.broadcast(F8, qmin * s);
+        FloatVector hiLevel = FloatVector.broadcast(F8, qmax * s);
+        FloatVector rounder = FloatVector.broadcast(F8, Fp32.ROUNDER);
+        FloatVector one = FloatVector.broadcast(F8, 1f);
+        FloatVector zero = FloatVector.zero(F8);
+        FloatVector largest = zero;
+        FloatVector saturated = zero;
+        FloatVector signalEven = zero;
+        FloatVector signalOdd = zero;
+        FloatVector noiseEven = zero;
+        FloatVector noiseOdd = zero;
+        int end = 2 * (from + len);
+        for (int at = 2 * from; at < end; at += 32) {
+            IntVector v = IntVector.fromByteBuffer(I8, src, at, ByteOrder.LITTLE_ENDIAN);
+            FloatVector a = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b = v.and(0xffff0000).reinterpretAsFloats();
+            FloatVector ta = a.div(vs);
+            ta = ta.blend(lo, ta.lt(lo));
+            ta = ta.blend(hi, ta.compare(VectorOperators.GT, hi));
+            FloatVector qa = ta.add(rounder).sub(rounder).mul(vs);
+            FloatVector tb = b.div(vs);
+            tb = tb.blend(lo, tb.lt(lo));
+            tb = tb.blend(hi, tb.compare(VectorOperators.GT, hi));
+            FloatVector qb = tb.add(rounder).sub(rounder).mul(vs);
+            FloatVector ea = a.sub(qa);
+            FloatVector eb = b.sub(qb);
+            largest = largest.max(ea.abs()).max(eb.abs());
+            saturated = saturated.add(zero.blend(one, qa.compare(VectorOperators.LE, loLevel).or(qa.compare(VectorOperators.GE, hiLevel))))
+                    .add(zero.blend(one, qb.compare(VectorOperators.LE, loLevel).or(qb.compare(VectorOperators.GE, hiLevel))));
+            signalEven = signalEven.add(a.mul(a));
+            signalOdd = signalOdd.add(b.mul(b));
+            noiseEven = noiseEven.add(ea.mul(ea));
+            noiseOdd = noiseOdd.add(eb.mul(eb));
+        }
+        float[] even = new float[8];
+        float[] odd = new float[8];
+        signalEven.intoArray(even, 0);
+        signalOdd.intoArray(odd, 0);
+        for (int j = 0; j < 8; j++) {
+            lanes[2 * j] = even[j];
+            lanes[2 * j + 1] = odd[j];
+        }
+        noiseEven.intoArray(even, 0);
+        noiseOdd.intoArray(odd, 0);
+        for (int j = 0; j < 8; j++) {
+            lanes[16 + 2 * j] = even[j];
+            lanes[16 + 2 * j + 1] = odd[j];
+        }
+        rest[0] = largest.reduceLanes(VectorOperators.MAX);
+        rest[1] = saturated.reduceLanes(VectorOperators.ADD);
     }
 
     /**

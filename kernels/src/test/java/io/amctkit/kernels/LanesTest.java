@@ -296,6 +296,47 @@ class LanesTest {
         assertEquals(tb, sums[0][1], 1e-7 * magnitude);
     }
 
+    /**
+     * BF16 values read two per int lane give what their exact floats give, bit for bit: the error sums (every block and
+     * tail length), and max/min with signed zeros, infinities and NaN.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 15, 16, 17, 1000, 1024, 1040, 4096, 5000})
+    void bf16LoopsGiveTheirFloatsResults(int len) {
+        float[] x = random(len, 41 + len);
+        ByteBuffer bf16 = ByteBuffer.allocateDirect(2 * (len + 3)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < len; i++) {
+            if (i % 29 == 0) {
+                x[i] = i % 2 == 0 ? -0f : 5f;   // signed zeros and saturating values
+            }
+            bf16.putShort(2 * (3 + i), (short) (Float.floatToRawIntBits(x[i]) >>> 16));
+            x[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & 0xffff0000);
+        }
+        float s = 0.0235294f;
+        double[] expected = new double[4];
+        scalar.quantError(direct(x, 3), 3, len, s, -128, 127, expected);
+        float[] mm = new float[2];
+        scalar.maxMin(direct(x, 3), 3, len, mm);
+        for (Lanes lanes : new Lanes[]{scalar, simd}) {
+            double[] acc = new double[4];
+            lanes.quantErrorBf16(bf16, 3, len, s, -128, 127, acc);
+            assertArrayEquals(expected, acc, lanes.describe());
+            float[] got = new float[2];
+            lanes.maxMinBf16(bf16, 3, len, got);
+            assertBitsEqual(mm, got, lanes.describe());
+        }
+        for (short special : new short[]{(short) 0x7f80, (short) 0xff80, (short) 0x7fc1, (short) 0x8000}) {
+            bf16.putShort(2 * (3 + len / 2), special);
+            x[len / 2] = Float.intBitsToFloat(special << 16);
+            scalar.maxMin(direct(x, 3), 3, len, mm);
+            for (Lanes lanes : new Lanes[]{scalar, simd}) {
+                float[] got = new float[2];
+                lanes.maxMinBf16(bf16, 3, len, got);
+                assertBitsEqual(mm, got, lanes.describe() + " with " + Integer.toHexString(special & 0xffff));
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 15, 16, 17, 1000, 4096, 5000})
     void quantErrorIsBitIdenticalAndMeasuresTheFakeQuantization(int len) {

@@ -10,14 +10,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One float32 block of native memory that a session reads every weight into, in turn: the arrays it hands out share
- * it, so reading a layer costs no allocation and no page faults (ND4J fills each new array, and the system maps fresh
- * pages for it: on a VM that is as slow as reading the weight). Sized for the largest weight up front; grows if asked for
- * more. An array it gave is valid until the next {@link #array} call or {@link #close}; one user at a time.
+ * Where a session's weights live, one at a time: a float32 block of native memory that each weight is read into in turn
+ * (the arrays it hands out share it, so reading a layer costs no allocation and no page faults: ND4J fills each new
+ * array, and the system maps fresh pages for it, on a VM as slow as reading the weight), or a weight stored as the
+ * kernels take it, mapped from its file (no copy at all). Sized for the largest weight up front; grows if asked for
+ * more. An array it gave is valid until the next {@link #array} or {@link #mapped} call or {@link #close}, which unmap a
+ * mapped one; one user at a time.
  */
 public final class WeightBuffer implements AutoCloseable {
 
     private FloatPointer memory;
+    /** The weight mapped now, if any, and its address. */
+    private java.nio.MappedByteBuffer mapping;
+    private long mappedAddress;
 
     private WeightBuffer(long elements) {
         this.memory = new FloatPointer(Math.max(1, elements));
@@ -35,13 +40,8 @@ public final class WeightBuffer implements AutoCloseable {
 
     /** The same in {@code type}: FLOAT, or BFLOAT16 (a BF16 weight's stored bytes; half the memory). */
     public INDArray array(long[] shape, DataType type) {
-        if (type != DataType.FLOAT && type != DataType.BFLOAT16) {
-            throw new IllegalArgumentException("a weight buffer holds FLOAT or BFLOAT16 arrays, not " + type);
-        }
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
+        long n = elements(shape, type);
+        unmap();
         if (memory == null) {
             throw new IllegalStateException("the weight buffer is closed");
         }
@@ -50,13 +50,49 @@ public final class WeightBuffer implements AutoCloseable {
             memory.close();
             memory = new FloatPointer(floats);
         }
+        return over(memory, shape, type, n);
+    }
+
+    /**
+     * The {@code shape} elements of {@code type} (FLOAT or BFLOAT16, little-endian on a little-endian machine) stored at
+     * {@code position} of {@code channel}, mapped read-only: the file's own pages, touched only as the kernels read them.
+     * The array must not be written.
+     */
+    public INDArray mapped(java.nio.channels.FileChannel channel, long position, long[] shape, DataType type)
+            throws java.io.IOException {
+        long n = elements(shape, type);
+        unmap();
+        if (memory == null) {
+            throw new IllegalStateException("the weight buffer is closed");
+        }
+        long bytes = n * (type == DataType.FLOAT ? 4 : 2);
+        java.nio.MappedByteBuffer m = channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, position, Math.max(1, bytes));
+        org.bytedeco.javacpp.BytePointer at = new org.bytedeco.javacpp.BytePointer(m);
+        mapping = m;
+        mappedAddress = at.address();
+        return over(at, shape, type, n);
+    }
+
+    private static long elements(long[] shape, DataType type) {
+        if (type != DataType.FLOAT && type != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("a weight buffer holds FLOAT or BFLOAT16 arrays, not " + type);
+        }
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** A c-order array of {@code shape} over the memory at {@code at} (a view: ND4J frees nothing of it). */
+    private static INDArray over(org.bytedeco.javacpp.Pointer at, long[] shape, DataType type, long n) {
         long length = Math.max(1, n);
         DataBuffer data;
         if (type == DataType.FLOAT) {
-            FloatPointer view = new FloatPointer(memory).capacity(length);
+            FloatPointer view = new FloatPointer(at).capacity(length).limit(length);
             data = Nd4j.createBuffer(view, type, length, FloatIndexer.create(view));
         } else {
-            ShortPointer view = new ShortPointer(memory).capacity(length);
+            ShortPointer view = new ShortPointer(at).capacity(length).limit(length);
             data = Nd4j.createBuffer(view, type, length, Bfloat16Indexer.create(view));
         }
         long[] strides = new long[shape.length];
@@ -68,13 +104,23 @@ public final class WeightBuffer implements AutoCloseable {
         return Nd4j.create(data, shape, strides, 0, 'c');
     }
 
-    /** Whether {@code array} lives in this buffer (so is not closed on its own). */
+    /** Whether {@code array} lives in this buffer or its mapping (so is not closed on its own). */
     public boolean holds(INDArray array) {
-        return memory != null && array.data().addressPointer().address() == memory.address();
+        long address = array.data().addressPointer().address();
+        return memory != null && (address == memory.address() || mapping != null && address == mappedAddress);
+    }
+
+    private void unmap() {
+        if (mapping != null) {
+            Unmapper.unmap(mapping);
+            mapping = null;
+            mappedAddress = 0;
+        }
     }
 
     @Override
     public void close() {
+        unmap();
         if (memory != null) {
             memory.close();
             memory = null;

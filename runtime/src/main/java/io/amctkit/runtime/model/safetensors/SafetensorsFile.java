@@ -223,8 +223,9 @@ public final class SafetensorsFile {
     }
 
     /**
-     * {@link #read(TensorInfo)} into {@code buffer}'s memory, a BF16 tensor as stored (bfloat16: its bytes, no widening);
-     * a new float32 array when {@code buffer} is null.
+     * {@link #read(TensorInfo)} for the kernels, through {@code buffer}: a BF16 or F32 tensor mapped as stored (bfloat16
+     * or float32, no copy; valid until the buffer's next weight), others widened into its memory; a new float32 array
+     * when {@code buffer} is null.
      */
     public INDArray read(TensorInfo tensor, io.amctkit.runtime.model.WeightBuffer buffer) {
         Entry e = entries.get(tensor.name());
@@ -237,8 +238,13 @@ public final class SafetensorsFile {
                         + " but the file has " + ch.size() + ": truncated");
             }
             DType stored = e.floatType().get();
-            INDArray target = buffer == null ? null : buffer.array(e.shape(), stored == DType.BF16
-                    ? org.nd4j.linalg.api.buffer.DataType.BFLOAT16 : org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            if (buffer != null && (stored == DType.BF16 || stored == DType.F32)
+                    && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                // as the kernels take it: mapped, read by them straight from the page cache
+                return buffer.mapped(ch, dataStart + e.begin(), e.shape(), stored == DType.BF16
+                        ? org.nd4j.linalg.api.buffer.DataType.BFLOAT16 : org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            }
+            INDArray target = buffer == null ? null : buffer.array(e.shape());
             return Floats.read(ch, dataStart + e.begin(), stored, e.shape(), target);
         } catch (IOException ex) {
             throw new ModelException(file, "cannot read tensor '" + tensor.name() + "': " + ex.getMessage(), true, ex);
