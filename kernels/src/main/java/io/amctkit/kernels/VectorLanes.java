@@ -646,22 +646,22 @@ final class VectorLanes implements Lanes {
     /**
      * The 2:4 words of BF16 values without widening them: each int lane holds two values, the even one (low half) and
      * the odd one (high half); shifted and masked, their magnitudes' bits compare as ints exactly as the floats' |w| do
-     * (NaN aside: a word with one goes to the scalar loop, which names it). A group of 4 is lanes 2g and 2g + 1 of the
+     * (NaN aside: values with one go to the scalar loop, which names it). A group of 4 is lanes 2g and 2g + 1 of the
      * even and the odd magnitudes, so one swap of neighbouring lanes gives each value the other three, and the majority
      * rule of {@link #twoOfFourPacked} keeps a value with two strictly smaller; words that did not keep 32 are repaired.
      */
     @Override
     public long twoOfFourPackedBf16(ByteBuffer w, int from, int len, long[] words, int firstWord) {
-        long kept = 0;
         int full = len / 64 * 64;
+        if (hasNaNBf16(w, from, full)) {
+            // the scalar loop names the first NaN
+            return ScalarLanes.INSTANCE.twoOfFourPackedBf16(w, from, len, words, firstWord);
+        }
+        long kept = 0;
         for (int i = 0; i < full; i += 64) {
             long lower = halfWord(w, 2 * (from + i), EVEN_BITS_0, ODD_BITS_0, EVEN_BITS_1, ODD_BITS_1);
             long upper = halfWord(w, 2 * (from + i + 32), EVEN_BITS_2, ODD_BITS_2, EVEN_BITS_3, ODD_BITS_3);
             long word = (lower & 0xffffffffL) | (upper << 32);
-            if (((lower | upper) & NAN_SEEN) != 0) {
-                // a NaN: the scalar loop names it
-                ScalarLanes.INSTANCE.twoOfFourPackedBf16(w, from + i, 64, words, firstWord + i / 64);
-            }
             if (Long.bitCount(word) != 32) {
                 word = ScalarLanes.repairedWord(w, true, from + i, word);   // a tie: its groups redone
             }
@@ -674,14 +674,25 @@ final class VectorLanes implements Lanes {
         return kept;
     }
 
-    /** Set above a half word's 32 bits when one of its values is a NaN. */
-    private static final long NAN_SEEN = 1L << 40;
+    /**
+     * Whether one of {@code len} (a multiple of 16) BF16 values from element {@code from} is a NaN: their magnitude bits
+     * folded by max and compared once with infinity's. Read just before they are packed, so the packing reads the cache.
+     */
+    private static boolean hasNaNBf16(ByteBuffer w, int from, int len) {
+        IntVector largest = IntVector.zero(I8);
+        int end = 2 * (from + len);
+        for (int at = 2 * from; at < end; at += 32) {
+            IntVector v = IntVector.fromByteBuffer(I8, w, at, ByteOrder.LITTLE_ENDIAN);
+            largest = largest.max(v.lanewise(VectorOperators.LSHL, 16).and(0x7fffffff)).max(v.and(0x7fff0000));
+        }
+        return largest.compare(VectorOperators.GT, EXPONENT).anyTrue();
+    }
 
     /**
      * The packed bits of 32 BF16 values from byte {@code at} (two runs of 16: each int lane holds an even and an odd
-     * value; a group of 4 is lanes 2g and 2g + 1 of both), placed by the runs' bit constants, plus {@link #NAN_SEEN}
-     * when one of them is a NaN. Written out without helper methods: past its node budget the JIT stops inlining calls
-     * to them, and then boxes every vector passed.
+     * value; a group of 4 is lanes 2g and 2g + 1 of both), placed by the runs' bit constants (no NaN among them).
+     * Written out without helper methods: past its node budget the JIT stops inlining calls to them, and then boxes
+     * every vector passed.
      */
     private static long halfWord(ByteBuffer w, int at, IntVector evenBitsA, IntVector oddBitsA, IntVector evenBitsB,
                                  IntVector oddBitsB) {
@@ -711,9 +722,7 @@ final class VectorLanes implements Lanes {
         IntVector koB = osB.sub(oB).lanewise(VectorOperators.LSHR, 31).add(eB.sub(oB).lanewise(VectorOperators.LSHR, 31))
                 .add(esB.sub(oB).lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 1);
         IntVector bitsB = keB.neg().and(evenBitsB).or(koB.neg().and(oddBitsB));
-        int bits = bitsA.or(bitsB).reduceLanes(VectorOperators.OR);
-        boolean nan = eA.max(oA).max(eB.max(oB)).compare(VectorOperators.GT, EXPONENT).anyTrue();
-        return bits & 0xffffffffL | (nan ? NAN_SEEN : 0);
+        return bitsA.or(bitsB).reduceLanes(VectorOperators.OR) & 0xffffffffL;
     }
 
     /** Floats per call of the inner loops below: short calls keep them small, compiled whole, not on-stack-replaced. */

@@ -88,6 +88,11 @@ final class ConfiguredModel {
 
     /** Opens the model and runs the config on it; diagnostics and notes go to {@code err}. */
     Prepared prepare(CommandLine cli, PrintWriter err) throws java.io.IOException {
+        return prepare(cli, err, Optional.empty());
+    }
+
+    /** The same, the session writing its record file to {@code record} as it runs when it can (2:4 without quantization). */
+    Prepared prepare(CommandLine cli, PrintWriter err, Optional<java.nio.file.Path> record) throws java.io.IOException {
         Model m = ModelArgument.open(model, null);
         RetrainConfig cfg;
         String cfgName;
@@ -110,7 +115,14 @@ final class ConfiguredModel {
         Mode used = mode != null ? mode : cfg.inferredMode();
         Kernels kernels = Backends.select().kernels(threadCount());
         ProgressBar bar = new ProgressBar(err, System.console() != null).showingShards(m);
-        SessionResult result = Session.of(m, cfg, used).run(kernels, bar);
+        SessionResult result;
+        try {
+            result = record.isPresent() ? Session.of(m, cfg, used).run(kernels, bar, record.get())
+                    : Session.of(m, cfg, used).run(kernels, bar);
+        } catch (java.io.IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
         bar.finish();
         result = Calibration.calibrate(m, result, Optional.ofNullable(inputs), samples, sampleSeed, kernels);
         io.amctkit.runtime.report.TerminalStyle style = io.amctkit.runtime.report.TerminalStyle.ofStdout();

@@ -51,9 +51,11 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Preload.start();
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ConfiguredModel.Prepared p = run.prepare(spec.commandLine(), err);
+        ConfiguredModel.Prepared p = run.prepare(spec.commandLine(), err,
+                java.util.Optional.ofNullable(out).map(o -> o.resolve("record.txt")));
         try (Model m = p.model()) {
             SessionResult result = p.result();
             if (!result.accepted()) {

@@ -37,6 +37,19 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Content content, boolean replaceExisting) throws IOException {
+        write(target, content, replaceExisting, false);
+    }
+
+    /**
+     * {@link #write(Path, Content, boolean)} for a file that may be gigabytes (an LLM's record file): written past the
+     * page cache where the file system allows it ({@code O_DIRECT}, in large aligned blocks, one written while the next
+     * is filled), which costs the processor almost nothing and keeps the disk busy from the first block; else as usual.
+     */
+    public static void writeLarge(Path target, Content content, boolean replaceExisting) throws IOException {
+        write(target, content, replaceExisting, true);
+    }
+
+    private static void write(Path target, Content content, boolean replaceExisting, boolean large) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         if (Files.isDirectory(absolute)) {
@@ -51,16 +64,22 @@ public final class AtomicFiles {
         }
         Path tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
         try {
-            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(tmp,
+            java.nio.channels.FileChannel direct = large ? DirectOutput.open(tmp) : null;
+            try (java.nio.channels.FileChannel channel = direct != null ? direct : java.nio.channels.FileChannel.open(tmp,
                     java.nio.file.StandardOpenOption.WRITE)) {
-                EarlyWriteback writeback = new EarlyWriteback(java.nio.channels.Channels.newOutputStream(channel), channel);
-                java.io.OutputStream out = new java.io.BufferedOutputStream(writeback, 1 << 16);
+                Finishing sink = direct != null ? new DirectOutput(channel, (int) Files.getFileStore(tmp).getBlockSize())
+                        : new EarlyWriteback(java.nio.channels.Channels.newOutputStream(channel), channel);
+                java.io.OutputStream out = new java.io.BufferedOutputStream(sink, 1 << 16);
                 if (absolute.getFileName().toString().equals(System.getProperty("amctkit.debug.pauseWriting"))) {
                     out = new PausingStream(out, absolute, 60_000);
                 }
-                content.writeTo(out);
-                out.flush();
-                writeback.finish();
+                try {
+                    content.writeTo(out);
+                    out.flush();
+                    sink.finish();
+                } finally {
+                    sink.release();
+                }
                 if (out instanceof PausingStream p) {
                     p.pauseOnce();
                 }
@@ -90,7 +109,145 @@ public final class AtomicFiles {
      * background thread flushes what is there ({@code force(false)}; at most one at a time), so that the final flush
      * waits for the last stretch only instead of the whole file (a 7 B model's record file is gigabytes).
      */
-    private static final class EarlyWriteback extends java.io.FilterOutputStream {
+    /** An output stream with a last step after its last write: the data on its way to the disk, failures reported. */
+    private abstract static class Finishing extends java.io.FilterOutputStream {
+        Finishing(java.io.OutputStream out) {
+            super(out);
+        }
+
+        abstract void finish() throws IOException;
+
+        /** Frees what the stream holds besides the file (after {@link #finish}, or instead of it when writing failed). */
+        void release() {
+        }
+    }
+
+    /**
+     * Writes a file with {@code O_DIRECT}: bytes gathered into aligned blocks of {@link #CHUNK}, each written by a
+     * background thread while the next fills (two buffers), the last one padded to the file system's block and the file
+     * then cut to its length. Nothing goes through the page cache: no copy into it, no dirty pages to throttle or flush.
+     */
+    private static final class DirectOutput extends Finishing {
+        static final int CHUNK = 4 << 20;
+        private final java.nio.channels.FileChannel channel;
+        private final int block;
+        private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "amctkit-direct-write");
+            t.setDaemon(true);
+            return t;
+        });
+        private java.nio.ByteBuffer filling;
+        private java.nio.ByteBuffer spare;
+        private java.util.concurrent.Future<?> pending;
+        private long position;
+        private long size;
+
+        /** A temporary file opened for direct writes, or null where the file system does not take them. */
+        static java.nio.channels.FileChannel open(Path tmp) {
+            try {
+                long block = Files.getFileStore(tmp).getBlockSize();
+                if (block <= 0 || block > 1 << 16 || Long.bitCount(block) != 1) {
+                    return null;
+                }
+                return java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE,
+                        com.sun.nio.file.ExtendedOpenOption.DIRECT);
+            } catch (IOException | UnsupportedOperationException e) {
+                return null;   // tmpfs and others: the page cache, as for any file
+            }
+        }
+
+        DirectOutput(java.nio.channels.FileChannel channel, int block) {
+            super(java.io.OutputStream.nullOutputStream());
+            this.channel = channel;
+            this.block = block;
+            this.filling = aligned();
+            this.spare = aligned();
+        }
+
+        private java.nio.ByteBuffer aligned() {
+            return java.nio.ByteBuffer.allocateDirect(CHUNK + block).alignedSlice(block).limit(CHUNK);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                int n = Math.min(len, filling.remaining());
+                filling.put(b, off, n);
+                off += n;
+                len -= n;
+                size += n;
+                if (!filling.hasRemaining()) {
+                    hand(filling.flip());
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+            // blocks go out whole; the last one at finish
+        }
+
+        /** Queues {@code full} for writing at the current position and takes the other buffer to fill. */
+        private void hand(java.nio.ByteBuffer full) throws IOException {
+            await();
+            long at = position;
+            position += full.limit();
+            pending = writer.submit(() -> {
+                while (full.hasRemaining()) {
+                    channel.write(full, at + full.position());
+                }
+                return null;
+            });
+            filling = spare.clear().limit(CHUNK);
+            spare = full;
+        }
+
+        private void await() throws IOException {
+            if (pending == null) {
+                return;
+            }
+            try {
+                pending.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while writing");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } finally {
+                pending = null;
+            }
+        }
+
+        @Override
+        void finish() throws IOException {
+            try {
+                int tail = filling.position();
+                if (tail > 0) {
+                    int padded = (tail + block - 1) / block * block;
+                    while (filling.position() < padded) {
+                        filling.put((byte) 0);
+                    }
+                    hand(filling.flip());
+                }
+                await();
+                channel.truncate(size);
+            } finally {
+                release();
+            }
+        }
+
+        @Override
+        void release() {
+            writer.shutdownNow();
+        }
+    }
+
+    private static final class EarlyWriteback extends Finishing {
         static final long EVERY = 256L << 20;
         private final java.nio.channels.FileChannel channel;
         private long written;
@@ -124,6 +281,7 @@ public final class AtomicFiles {
         }
 
         /** Waits for a background flush still running; its failure is the write's failure. */
+        @Override
         void finish() throws IOException {
             if (syncing != null) {
                 try {

@@ -70,7 +70,11 @@ public final class Report {
         writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram), evaluation, lead.html(),
                 outputsNote(model, "this page")));
         Path record = dir.resolve("record.txt");
-        RecordFile.write(result, record);
+        boolean streamed = result.streamedRecord().map(f -> f.toAbsolutePath().normalize())
+                .equals(Optional.of(record.toAbsolutePath().normalize()));
+        if (!streamed) {
+            RecordFile.write(result, record);   // else the session wrote it while it ran
+        }
         Optional<Path> suggested = Optional.empty();
         if (result.calibration().isPresent()) {
             io.amctkit.runtime.calibration.SuggestedConfig.Suggestion s = io.amctkit.runtime.calibration.SuggestedConfig.of(

@@ -35,7 +35,7 @@ public final class RecordFile {
         }
         for (LayerReport r : result.layers()) {
             if (r.pruneKind().equals("2:4")) {
-                record.addPruneRecord(selectiveRecord(r, r.artifacts().selectiveMask()));
+                record.addPruneRecord(selectiveRecord(r.name(), r.artifacts().maskShape(), r.artifacts().selectiveMask()));
             }
         }
         return record.build();
@@ -70,16 +70,16 @@ public final class RecordFile {
     }
 
     /** A 2:4 layer's prune_record: mask_shape, then the packed selective_mask {@code words}. */
-    private static PruneRecord selectiveRecord(LayerReport r, long[] words) {
+    private static PruneRecord selectiveRecord(String layer, long[] maskShape, long[] words) {
         AttrProto.Builder shape = AttrProto.newBuilder().setName("mask_shape").setType(AttrProto.AttrType.INTS);
-        for (long d : r.artifacts().maskShape()) {
+        for (long d : maskShape) {
             shape.addInts(d);
         }
         AttrProto.Builder mask = AttrProto.newBuilder().setName("selective_mask").setType(AttrProto.AttrType.INTS);
         for (long w : words) {
             mask.addInts(w);
         }
-        return PruneRecord.newBuilder().setSelectivePrune(PruneNode.newBuilder().setName(r.name()).addAttr(shape).addAttr(mask))
+        return PruneRecord.newBuilder().setSelectivePrune(PruneNode.newBuilder().setName(layer).addAttr(shape).addAttr(mask))
                 .build();
     }
 
@@ -90,7 +90,7 @@ public final class RecordFile {
      * text format prints int64 (one {@code ints: N} line each), everything else by protobuf itself.
      */
     public static void write(SessionResult result, Path file) throws IOException {
-        io.amctkit.dsl.internal.AtomicFiles.write(file, out -> {
+        io.amctkit.dsl.internal.AtomicFiles.writeLarge(file, out -> {
             TextFormat.Printer printer = TextFormat.printer();
             for (LayerReport r : result.layers()) {
                 java.util.Optional<MapFiledEntry> q = quantRecord(result, r);
@@ -98,16 +98,22 @@ public final class RecordFile {
                     out.write(utf8(printer.printToString(ScaleOffsetRecord.newBuilder().addRecord(q.get()).build())));
                 }
             }
-            for (FilterPruneRecord r : result.filterPruning().records()) {
-                out.write(utf8(printer.printToString(ScaleOffsetRecord.newBuilder().addPruneRecord(filterRecord(r)).build())));
-            }
+            writeFilterRecords(printer, result.filterPruning(), out);
             for (LayerReport r : result.layers()) {
                 if (r.pruneKind().equals("2:4")) {
-                    writeSelective(printer, r, out);
+                    writeSelective(printer, r.name(), r.artifacts().maskShape(), r.artifacts().selectiveMask(), out);
                 }
             }
             out.flush();
         }, true);
+    }
+
+    /** The filter-prune records, in AMCT's order (after the quantization records, before the 2:4 ones). */
+    static void writeFilterRecords(TextFormat.Printer printer, io.amctkit.runtime.prune.FilterPruning pruning,
+                                   java.io.OutputStream out) throws IOException {
+        for (FilterPruneRecord r : pruning.records()) {
+            out.write(utf8(printer.printToString(ScaleOffsetRecord.newBuilder().addPruneRecord(filterRecord(r)).build())));
+        }
     }
 
     private static byte[] utf8(String text) {
@@ -127,13 +133,14 @@ public final class RecordFile {
      * One 2:4 prune_record: protobuf prints it without the mask values, which are inserted before its closing lines,
      * formatted in slices on all cores (an LLM's record is gigabytes of them) and written in order.
      */
-    private static void writeSelective(TextFormat.Printer printer, LayerReport r, java.io.OutputStream out) throws IOException {
-        String empty = printer.printToString(ScaleOffsetRecord.newBuilder().addPruneRecord(selectiveRecord(r, new long[0])).build());
+    static void writeSelective(TextFormat.Printer printer, String layer, long[] maskShape, long[] words,
+                               java.io.OutputStream out) throws IOException {
+        String empty = printer.printToString(ScaleOffsetRecord.newBuilder().addPruneRecord(
+                selectiveRecord(layer, maskShape, new long[0])).build());
         if (!empty.endsWith(SELECTIVE_TAIL)) {
             throw new IllegalStateException("protobuf printed a selective prune_record as: " + empty);
         }
         out.write(utf8(empty.substring(0, empty.length() - SELECTIVE_TAIL.length())));
-        long[] words = r.artifacts().selectiveMask();
         int slices = (words.length + SLICE - 1) / SLICE;
         int batch = Math.max(1, Math.min(slices, Runtime.getRuntime().availableProcessors()));
         byte[][] text = new byte[batch][SLICE * (INTS.length + 21)];   // reused: no allocation per slice

@@ -57,8 +57,26 @@ public final class Session {
         return run(kernels, progress, MaskSpool.MEMORY_BUDGET);
     }
 
+    /**
+     * {@link #run(Kernels, Progress)}, writing the record file to {@code record} as the layers are done when its record
+     * has no quantization entries (2:4 and filter pruning alone; see {@link SessionResult#streamedRecord}); otherwise the
+     * same as without it (the report writes the record afterwards).
+     */
+    public SessionResult run(Kernels kernels, Progress progress, java.nio.file.Path record) throws java.io.IOException {
+        return run(kernels, progress, MaskSpool.MEMORY_BUDGET, Optional.of(record));
+    }
+
     /** {@link #run(Kernels, Progress)} keeping up to {@code maskMemory} bytes of packed 2:4 masks in memory (then spooling). */
     SessionResult run(Kernels kernels, Progress progress, long maskMemory) {
+        try {
+            return run(kernels, progress, maskMemory, Optional.empty());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);   // no record file: nothing is written
+        }
+    }
+
+    private SessionResult run(Kernels kernels, Progress progress, long maskMemory, Optional<java.nio.file.Path> recordTo)
+            throws java.io.IOException {
         List<Layer> layers = model.layers().stream().map(ModelLayer::toLayer).toList();
         Resolution resolution = Resolver.resolve(config, layers, mode);
         if (!resolution.isAccepted()) {
@@ -70,14 +88,19 @@ public final class Session {
         long largest = model.layers().stream().filter(l -> resolution.plan(l.name()).map(Session::computes).orElse(false))
                 .mapToLong(l -> l.weight().elements()).max().orElse(1);
         int done = 0;
+        Optional<RecordStream> stream = recordTo.isPresent() ? RecordStream.open(recordTo.get(), resolution, pruning)
+                : Optional.empty();
         try (WeightBuffer buffer = WeightBuffer.forElements(largest)) {
             for (ModelLayer layer : model.layers()) {
                 LayerPlan plan = resolution.plan(layer.name()).orElse(null);
-                reports.add(shrinkInputs(report(layer, plan, kernels, pruning, masks, buffer), layer, pruning));
+                reports.add(shrinkInputs(report(layer, plan, kernels, pruning, masks, buffer, stream), layer, pruning));
                 progress.layerDone(++done, model.layers().size(), layer.name());
             }
+            Optional<java.nio.file.Path> written = stream.isPresent() ? Optional.of(stream.get().finish()) : Optional.empty();
+            return new SessionResult(model.source(), resolution, reports, Optional.empty(), pruning, written);
+        } finally {
+            stream.ifPresent(RecordStream::close);
         }
-        return new SessionResult(model.source(), resolution, reports, Optional.empty(), pruning);
     }
 
     /** Whether a plan runs a kernel on its layer's weight (quantization or pruning enabled). */
@@ -86,7 +109,7 @@ public final class Session {
     }
 
     private LayerReport report(ModelLayer layer, LayerPlan plan, Kernels kernels, FilterPruning pruning, MaskSpool masks,
-                               WeightBuffer buffer) {
+                               WeightBuffer buffer, Optional<RecordStream> record) throws java.io.IOException {
         Optional<QuantPlan> q = plan == null ? Optional.empty() : plan.quant().filter(QuantPlan::enabled);
         Optional<PrunePlan> p = plan == null ? Optional.empty() : plan.prune().filter(PrunePlan::enabled);
         long params = layer.weight().elements();
@@ -171,7 +194,11 @@ public final class Session {
                     long zeros = mask.elements() - mask.kept();
                     realised = (double) zeros / mask.elements();
                     compliant = Optional.of(mask.compliant());
-                    packedMask = masks.keep(mask.words(), w.shape());
+                    long[] words = mask.words();
+                    packedMask = masks.keep(words, w.shape());
+                    if (record.isPresent()) {
+                        record.get().add(layer.name(), w.shape(), words);
+                    }
                     paramsAfter = params - zeros;
                     macsAfter = Math.round(macs * (1 - realised));
                 }

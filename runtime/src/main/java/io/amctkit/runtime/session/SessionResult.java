@@ -17,18 +17,25 @@ import io.amctkit.runtime.prune.FilterPruning;
 
 /**
  * A session's outcome: the resolution, one report per layer, the activation calibration when it ran, AMCT's filter
- * pruning of the model (records, kept-whole reasons), and the model totals (sizes, compression, worst layers).
+ * pruning of the model (records, kept-whole reasons), the model totals (sizes, compression, worst layers), and the
+ * record file when the session wrote it as it ran ({@link Session#run(io.amctkit.kernels.Kernels, Session.Progress, Path)}).
  */
 public record SessionResult(Path model, Resolution resolution, List<LayerReport> layers,
-                            Optional<Calibration.Result> calibration, FilterPruning filterPruning) {
+                            Optional<Calibration.Result> calibration, FilterPruning filterPruning,
+                            Optional<Path> streamedRecord) {
 
     public SessionResult {
         layers = List.copyOf(layers);
     }
 
+    public SessionResult(Path model, Resolution resolution, List<LayerReport> layers,
+                         Optional<Calibration.Result> calibration, FilterPruning filterPruning) {
+        this(model, resolution, layers, calibration, filterPruning, Optional.empty());
+    }
+
     /** The same result with activation calibration added. */
     public SessionResult withCalibration(Calibration.Result result) {
-        return new SessionResult(model, resolution, layers, Optional.of(result), filterPruning);
+        return new SessionResult(model, resolution, layers, Optional.of(result), filterPruning, streamedRecord);
     }
 
     /** A layer's calibrated activations, if calibration ran and observed it. */

@@ -127,6 +127,69 @@ class LargeModelSessionTest {
         }
     }
 
+    private static RetrainConfig twoFourOnly() {
+        return RetrainConfig.parse("s.cfg", "prune_config { n_out_of_m_pruner { l1_selective_prune { n_out_of_m_type: M4N2"
+                + " update_freq: 0 } } }\n");
+    }
+
+    /**
+     * A 2:4-only session writes record.txt while it runs (layer by layer, by a writer thread): the same bytes as the record
+     * written afterwards, and the report leaves it as it is; a config with quantization (whose entries come first) is
+     * written afterwards as before.
+     */
+    @Test
+    void aTwoFourSessionStreamsItsRecordAndTheReportKeepsIt() throws Exception {
+        try (Model m = Models.open(dir.resolve("llama"))) {
+            Path out = dir.resolve("streamed");
+            Path record = out.resolve("record.txt");
+            SessionResult streamed = Session.of(m, twoFourOnly(), Mode.PRUNE).run(KERNELS, Session.Progress.NONE, record);
+            assertEquals(java.util.Optional.of(record), streamed.streamedRecord());
+            SessionResult after = Session.of(m, twoFourOnly(), Mode.PRUNE).run(KERNELS, Session.Progress.NONE);
+            Path written = dir.resolve("afterwards.txt");
+            RecordFile.write(after, written);
+            assertArrayEquals(Files.readAllBytes(written), Files.readAllBytes(record), "the bytes of the record written afterwards");
+            assertEquals(RecordFile.text(RecordFile.of(after, m)), Files.readString(record));
+            assertTrue(Files.readString(record).contains("selective_prune"), "2:4 records");
+            java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(record);
+            Object inode = Files.readAttributes(record, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            io.amctkit.runtime.report.Report.write(out, streamed, m, "s.cfg");
+            assertEquals(inode, Files.readAttributes(record, java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                    "the report does not write the streamed record again");
+            assertEquals(before, Files.getLastModifiedTime(record));
+
+            Path other = dir.resolve("compressed").resolve("record.txt");
+            SessionResult quantized = Session.of(m, compressed(), Mode.COMPRESSED).run(KERNELS, Session.Progress.NONE, other);
+            assertTrue(quantized.streamedRecord().isEmpty(), "quantization entries come first: written afterwards");
+            assertFalse(Files.exists(other));
+        }
+    }
+
+    /** A session that fails midway (a NaN in a later layer) leaves no record file, and no temporary one. */
+    @Test
+    void aFailedSessionLeavesNoRecord() throws Exception {
+        Path model = dir.resolve("nan.safetensors");
+        java.nio.ByteBuffer good = java.nio.ByteBuffer.allocate(2 * 64 * 64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer bad = java.nio.ByteBuffer.allocate(2 * 64 * 64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        Random r = new Random(3);
+        for (int i = 0; i < 64 * 64; i++) {
+            good.putShort((short) (Float.floatToRawIntBits((float) r.nextGaussian()) >>> 16));
+            bad.putShort(i == 100 ? (short) 0x7fc0 : (short) (Float.floatToRawIntBits((float) r.nextGaussian()) >>> 16));
+        }
+        new io.amctkit.runtime.model.SafetensorsWriter()
+                .raw("model.layers.0.mlp.up_proj.weight", "BF16", good.array(), 64, 64)
+                .raw("model.layers.0.mlp.down_proj.weight", "BF16", bad.array(), 64, 64)
+                .write(model);
+        Path out = dir.resolve("failed");
+        try (Model m = Models.open(model)) {
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> Session.of(m, twoFourOnly(), Mode.PRUNE).run(KERNELS, Session.Progress.NONE, out.resolve("record.txt")));
+            assertTrue(String.valueOf(e.getMessage()).contains("NaN"), String.valueOf(e));
+        }
+        try (var listed = Files.list(out)) {
+            assertEquals(List.of(), listed.toList(), "neither record.txt nor a temporary file");
+        }
+    }
+
     @Test
     void maskValuesArePrintedAsLongToStringPrintsThem() {
         Random r = new Random(5);
