@@ -1,11 +1,10 @@
 package io.amctkit.cli;
 
 /**
- * Loads, on a core that is idle while the model is opened and its config resolved, what a report reaches only later:
- * ND4J's native backend and the compiled kernels (before the first layer; {@link io.amctkit.kernels.ReportWarmup}) and
- * Tablesaw's table class, whose static set-up scans the class path (after the last). Seconds of a report's start-up,
- * first layers and end, run alongside instead of in line; a command that reaches a class first simply waits for the
- * load in progress (the JVM's class initialisation).
+ * Loads, on a core that is idle while the model is opened and its config resolved, the libraries a report reaches only
+ * later: ND4J's native backend (before the first layer) and Tablesaw's table class, whose static set-up scans the class
+ * path (after the last). About a second of a report's start-up and end, run alongside instead of in line; a command
+ * that reaches them first simply waits for the load in progress (the JVM's class initialisation).
  */
 final class Preload {
 
@@ -17,7 +16,6 @@ final class Preload {
         Thread t = new Thread(() -> {
             try {
                 io.amctkit.kernels.Tensors.newFloat32(1).close();
-                io.amctkit.kernels.ReportWarmup.run();
                 Class.forName("tech.tablesaw.api.Table");
             } catch (Throwable ignored) {
                 // the command that needs the library fails with its own, clearer error

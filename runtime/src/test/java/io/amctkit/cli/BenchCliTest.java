@@ -56,23 +56,28 @@ class BenchCliTest {
 
     /**
      * {@code bench checkpoint} on a small LLaMA-layout checkpoint: writes it in shards, runs {@code layers} and both
-     * reports in their own JVMs, and prints each one's wall time, weights per second and measured peak memory.
+     * reports in their own JVMs (twice each), and prints each one's median wall time, weights per second, range and
+     * highest measured peak memory.
      */
     @Test
     @Tag("slow")
     void checkpointBenchMeasuresEachCommandInItsOwnJvm(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         CliTest.Result r = CliTest.run("bench", "checkpoint", "--blocks", "2", "--hidden", "128", "--intermediate", "352",
-                "--vocab", "512", "--shard-mb", "1", "--dir", dir.toString());
+                "--vocab", "512", "--shard-mb", "1", "--runs", "2", "--dir", dir.toString());
         assertTrue(r.out().contains("writing a LLaMA-layout BF16 checkpoint: 2 blocks, hidden 128, MLP 352, vocabulary 512"),
                 r.out());
         Matcher shards = Pattern.compile("(\\d+) shards in").matcher(r.out());
         assertTrue(shards.find() && Integer.parseInt(shards.group(1)) >= 2, r.out() + r.err());
         for (String command : List.of("layers", "report --seed quant", "report --seed selective_prune")) {
             Matcher line = Pattern.compile("(?m)^" + Pattern.quote(command)
-                    + " +(\\d+\\.\\d) +(\\d+\\.\\d\\d) +(\\d+) +(within|OVER) +(\\S+( GB)?)$").matcher(r.out());
+                    + " +(\\d+\\.\\d) +(\\d+\\.\\d\\d) +(\\d+\\.\\d)-(\\d+\\.\\d) +(\\d+) +(within|OVER) +(\\S+( GB)?)$")
+                    .matcher(r.out());
             assertTrue(line.find(), command + "\n" + r.out() + r.err());
-            assertTrue(Double.parseDouble(line.group(1)) > 0.1, "a JVM's run takes time: " + line.group());
-            long peakMb = Long.parseLong(line.group(3));
+            double median = Double.parseDouble(line.group(1));
+            assertTrue(median > 0.1, "a JVM's run takes time: " + line.group());
+            assertTrue(Double.parseDouble(line.group(3)) <= median + 0.05 && median <= Double.parseDouble(line.group(4)) + 0.05,
+                    "the median within the range of the two runs: " + line.group());
+            long peakMb = Long.parseLong(line.group(5));
             assertTrue(peakMb > 50 && peakMb < 2000, "the child's own peak, in MB: " + line.group());
         }
         assertTrue(Files.isRegularFile(dir.resolve("report-selective_prune").resolve("record.txt")), "the reports stay in --dir");

@@ -41,6 +41,24 @@ public final class CheckpointBench {
         return 2 * 4 * largest + OVERHEAD;
     }
 
+    /** The run of median wall time (the later of the middle two for an even count); a failed run when there is one. */
+    public static Run median(List<Run> runs) {
+        java.util.Optional<Run> failed = runs.stream().filter(r -> r.exitCode() != 0).findFirst();
+        if (failed.isPresent()) {
+            return failed.get();
+        }
+        List<Run> sorted = runs.stream().sorted(java.util.Comparator.comparingDouble(Run::seconds)).toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** The highest peak resident memory of the runs, empty when one of them did not record its own. */
+    public static OptionalLong highestPeak(List<Run> runs) {
+        if (runs.isEmpty() || runs.stream().anyMatch(r -> r.peakBytes().isEmpty())) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(runs.stream().mapToLong(r -> r.peakBytes().getAsLong()).max().getAsLong());
+    }
+
     /** Runs {@code amctkit ARGS} in a child JVM, its output to {@code log}. */
     public static Run run(List<String> args, Path out, Path log) throws IOException, InterruptedException {
         Files.createDirectories(out);
