@@ -154,23 +154,28 @@ public final class ArqWeights {
         }
     }
 
+    /** Elements per part of a per-tensor max/min (parts spread over the threads). */
+    private static final int PART = 1 << 16;
+
     /** {max, min} of the whole weight, NaN if any element is (as {@link ChannelStats#maxMin} over one row). */
     private static float[] maxMin(FloatRanges in, Lanes lanes, Parallel parallel) {
         int n = in.length();
-        int chunks = parallel.chunks(n);
-        float[] hi = new float[chunks];
-        float[] lo = new float[chunks];
-        parallel.forChunks(n, (chunk, from, to) -> {
+        int parts = (n + PART - 1) / PART;
+        float[] hi = new float[parts];
+        float[] lo = new float[parts];
+        parallel.forRows(parts, PART, (first, last) -> {
             float[] r = new float[2];
-            in.maxMin(lanes, from, to - from, r);
-            hi[chunk] = r[0];
-            lo[chunk] = r[1];
+            for (int p = first; p < last; p++) {
+                in.maxMin(lanes, p * PART, Math.min(PART, n - p * PART), r);
+                hi[p] = r[0];
+                lo[p] = r[1];
+            }
         });
         float max = hi[0];
         float min = lo[0];
-        for (int c = 1; c < chunks; c++) {
-            max = ChannelStats.max(max, hi[c]);
-            min = ChannelStats.min(min, lo[c]);
+        for (int p = 1; p < parts; p++) {
+            max = ChannelStats.max(max, hi[p]);
+            min = ChannelStats.min(min, lo[p]);
         }
         return new float[]{max, min};
     }

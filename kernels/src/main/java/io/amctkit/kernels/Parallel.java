@@ -83,10 +83,17 @@ public final class Parallel implements AutoCloseable {
         tasks.forEach(ForkJoinTask::join);
     }
 
-    /** Splits {@code rows} rows of {@code rowLength} elements by the total work, never inside a row. */
+    /** Tasks per thread for {@link #forRows}: a thread slowed down (a shared machine's other work) leaves its share to the others. */
+    static final int TASKS_PER_THREAD = 4;
+
+    /**
+     * Splits {@code rows} rows of {@code rowLength} elements by the total work, never inside a row, into a few tasks per
+     * thread (each row's result is its own, so the split changes no value).
+     */
     public void forRows(int rows, int rowLength, RangeTask task) {
         long work = (long) rows * rowLength;
-        int chunks = threads == 1 || work < minParallel ? 1 : Math.min(threads, rows);
+        int chunks = threads == 1 || work < minParallel ? 1
+                : (int) Math.min(rows, Math.min((long) threads * TASKS_PER_THREAD, Math.max(threads, work / minParallel)));
         if (chunks == 1) {
             task.run(0, rows);
             return;
