@@ -225,6 +225,9 @@ final class BenchCommand implements Runnable {
                     Path reportDir = args.get(0).equals("layers") ? root.resolve("layers") : Path.of(args.get(6));
                     List<io.amctkit.runtime.bench.CheckpointBench.Run> done = new java.util.ArrayList<>();
                     for (int i = 0; i < runs; i++) {
+                        // each run writes into an empty folder: replacing a gigabytes-long record.txt adds the file
+                        // system's delete of the old one (seconds on this disk) to the run, outside what is measured here
+                        io.amctkit.dsl.internal.Folders.deleteTree(reportDir);
                         var one = io.amctkit.runtime.bench.CheckpointBench.run(args, reportDir, reportDir.resolve("output.txt"));
                         done.add(one);
                         if (one.exitCode() != 0) {
