@@ -85,8 +85,8 @@ public final class ArqWeights {
      */
     public static Summary summary(INDArray weight, WeightLayout layout, int bits, boolean channelWise, Parallel parallel) {
         // a BF16 weight stays BF16 (read two values per int lane) unless its layout needs a transposed copy
-        INDArray w = !layout.transposed() && FloatRanges.isContiguousBf16(weight) ? weight : coutFirst(weight, layout);
-        FloatRanges in = FloatRanges.of(w);
+        INDArray w = !layout.transposed() && StoredElements.isContiguousBf16(weight) ? weight : coutFirst(weight, layout);
+        StoredElements in = StoredElements.of(w);
         Lanes lanes = Lanes.best();
         int n = in.length();
         int cout = (int) w.size(0);
@@ -138,7 +138,7 @@ public final class ArqWeights {
     }
 
     /** The same over elements {@code [from, from + len)} of {@code in}. */
-    private static void requireFinite(float[] maxMin, FloatRanges in, int from, int len) {
+    private static void requireFinite(float[] maxMin, StoredElements in, int from, int len) {
         if (!Float.isFinite(maxMin[0]) || !Float.isFinite(maxMin[1])) {
             int i = in.firstNonFinite(from, len);
             if (i >= 0) {
@@ -158,7 +158,7 @@ public final class ArqWeights {
     private static final int PART = 1 << 16;
 
     /** {max, min} of the whole weight, NaN if any element is (as {@link ChannelStats#maxMin} over one row). */
-    private static float[] maxMin(FloatRanges in, Lanes lanes, Parallel parallel) {
+    private static float[] maxMin(StoredElements in, Lanes lanes, Parallel parallel) {
         int n = in.length();
         int parts = (n + PART - 1) / PART;
         float[] hi = new float[parts];

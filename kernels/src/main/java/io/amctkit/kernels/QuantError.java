@@ -111,7 +111,7 @@ public record QuantError(double signal, double noise, double maxAbs, long satura
     }
 
     /** The fused sums over a weight's elements: per row with {@code scales.length} rows, else per {@link #CHUNK}. */
-    static QuantError fused(FloatRanges in, float[] scales, int bits, Parallel parallel) {
+    static QuantError fused(StoredElements in, float[] scales, int bits, Parallel parallel) {
         float qmin = Fp32.qmin(bits);
         float qmax = Fp32.qmax(bits);
         int n = in.length();

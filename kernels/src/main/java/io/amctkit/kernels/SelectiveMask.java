@@ -68,7 +68,7 @@ public final class SelectiveMask {
         int inner = inner(shape, axis);
         int n = (int) weight.length();
         if (c > 2 && inner == 1 && c % 4 == 0) {
-            FloatRanges w = FloatRanges.of(weight);   // a BF16 weight as stored
+            StoredElements w = StoredElements.of(weight);   // a BF16 weight as stored
             Lanes lanes = Lanes.best();
             long[] words = new long[(n + 63) / 64];
             long kept = inPieces(n, parallel, () -> (from, len) -> w.twoOfFourPacked(lanes, from, len, words));

@@ -12,27 +12,27 @@ import java.nio.ByteOrder;
  * checkpoint's weight is then read at two bytes an element and never widened to memory; the results are the same bit
  * for bit.
  */
-final class FloatRanges {
+final class StoredElements {
 
     private final ByteBuffer data;
     private final boolean bf16;
     private final int length;
 
-    private FloatRanges(ByteBuffer data, boolean bf16, int length) {
+    private StoredElements(ByteBuffer data, boolean bf16, int length) {
         this.data = data;
         this.bf16 = bf16;
         this.length = length;
     }
 
     /** The elements of {@code weight}: kept as bfloat16 when it is a contiguous c-order BF16 array, else as float32. */
-    static FloatRanges of(INDArray weight) {
+    static StoredElements of(INDArray weight) {
         if (isContiguousBf16(weight)) {
             ByteBuffer all = weight.data().asNio().duplicate().order(ByteOrder.LITTLE_ENDIAN);
             all.position(0).limit((int) (2 * weight.length()));
-            return new FloatRanges(all.slice().order(ByteOrder.LITTLE_ENDIAN), true, (int) weight.length());
+            return new StoredElements(all.slice().order(ByteOrder.LITTLE_ENDIAN), true, (int) weight.length());
         }
         INDArray w = Tensors.asFloat32(weight);
-        return new FloatRanges(Tensors.bytes(w), false, (int) w.length());
+        return new StoredElements(Tensors.bytes(w), false, (int) w.length());
     }
 
     /** Whether {@code a} is a bfloat16 array whose elements are its buffer's, in c order from the first. */
