@@ -149,8 +149,19 @@ public final class AtomicFiles {
                 if (block <= 0 || block > 1 << 16 || Long.bitCount(block) != 1) {
                     return null;
                 }
-                return java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE,
-                        com.sun.nio.file.ExtendedOpenOption.DIRECT);
+                java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(tmp,
+                        java.nio.file.StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+                try {
+                    // one block written and cut away: a device that wants larger alignment refuses it here, not midway
+                    java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocateDirect((int) (2 * block)).alignedSlice((int) block);
+                    probe.limit((int) block);
+                    channel.write(probe, 0);
+                    channel.truncate(0);
+                    return channel;
+                } catch (IOException e) {
+                    channel.close();
+                    return null;
+                }
             } catch (IOException | UnsupportedOperationException e) {
                 return null;   // tmpfs and others: the page cache, as for any file
             }
