@@ -56,7 +56,7 @@ public final class Main implements Callable<Integer> {
                 return model.isIoError() ? ExitCode.USAGE_OR_IO : ExitCode.INVALID;
             }
             if (ex instanceof java.io.IOException io) {
-                e.println("amctkit: I/O error: " + io.getMessage());
+                e.println("amctkit: I/O error: " + describe(io));
                 return ExitCode.USAGE_OR_IO;
             }
             e.println("amctkit: error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage())
@@ -69,6 +69,21 @@ public final class Main implements Callable<Integer> {
             out.flush();
             err.flush();
         }
+    }
+
+    /** An I/O failure in words: the file system's exceptions carry only the path, so the reason is added. */
+    static String describe(java.io.IOException io) {
+        if (io instanceof java.nio.file.FileAlreadyExistsException f) {
+            return f.getFile() + ": already exists and is in the way (a file where a folder is needed, or the reverse)"
+                    + (f.getReason() == null ? "" : "; " + f.getReason());
+        }
+        if (io instanceof java.nio.file.NoSuchFileException f) {
+            return f.getFile() + ": no such file or folder";
+        }
+        if (io instanceof java.nio.file.AccessDeniedException f) {
+            return f.getFile() + ": permission denied";
+        }
+        return io.getMessage();
     }
 
     private static String stackTrace(Throwable t) {

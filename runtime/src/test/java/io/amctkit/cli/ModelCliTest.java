@@ -34,6 +34,20 @@ class ModelCliTest {
         assertTrue(r.out().contains("3 layers: 3 Linear; 77921 parameters in their weights"), r.out());
     }
 
+    /** {@code --out} naming a file is refused before any work, in words; file-system failures say what went wrong. */
+    @Test
+    void aReportIntoAFileSaysToGiveAFolder() throws IOException {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "mine");
+        CliTest.Result r = run("report", "--model", "zoo:openwakeword", "--seed", "selective_prune", "--out", file.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--out " + file + " is a file; give a folder (created if missing)"), r.err());
+        assertEquals("mine", Files.readString(file), "left as it was");
+        assertEquals(file + ": already exists and is in the way (a file where a folder is needed, or the reverse)",
+                Main.describe(new java.nio.file.FileAlreadyExistsException(file.toString())));
+        assertEquals(file + ": no such file or folder", Main.describe(new java.nio.file.NoSuchFileException(file.toString())));
+        assertEquals(file + ": permission denied", Main.describe(new java.nio.file.AccessDeniedException(file.toString())));
+    }
+
     @Test
     void layersJsonCarriesGraphFacts() throws IOException {
         CliTest.Result r = run("layers", "zoo:paddleocr-det", "--format", "json");
