@@ -221,19 +221,7 @@ final class ScalarLanes implements Lanes {
 
     @Override
     public long twoOfFourPackedBf16(ByteBuffer w, int from, int len, long[] words, int firstWord) {
-        float[] values = new float[64];
-        float[] keep = new float[64];
-        long kept = 0;
-        for (int i = 0; i < len; i += 64) {
-            int n = Math.min(64, len - i);
-            for (int k = 0; k < n; k++) {
-                values[k] = bf16(w, from + i + k);
-            }
-            long word = packedWord(values, n, from + i, keep);
-            words[firstWord + i / 64] = word;
-            kept += Long.bitCount(word);
-        }
-        return kept;
+        return twoOfFourPacked(w, true, from, len, words, firstWord);
     }
 
     /** The bits of |element {@code i}| (BF16 values when {@code bf16}, else floats): ordered as the magnitudes, NaN above 0x7f800000. */
@@ -249,11 +237,22 @@ final class ScalarLanes implements Lanes {
 
     @Override
     public long twoOfFourPacked(ByteBuffer w, int from, int len, long[] words, int firstWord) {
+        return twoOfFourPacked(w, false, from, len, words, firstWord);
+    }
+
+    /** The packed 2:4 words of floats, or of BF16 values when {@code bf16}, one word at a time (torch's tie order, NaN named). */
+    private static long twoOfFourPacked(ByteBuffer w, boolean bf16, int from, int len, long[] words, int firstWord) {
         float[] values = new float[64];
         float[] keep = new float[64];
         long kept = 0;
         for (int i = 0; i < len; i += 64) {
-            long word = packedWord(w, from + i, Math.min(64, len - i), values, keep);
+            int n = Math.min(64, len - i);
+            read(w, bf16, from + i, values, n);
+            twoOfFour(values, keep, 0, n, from + i);
+            long word = 0;
+            for (int k = 0; k < n; k++) {
+                word |= (long) keep[k] << MaskBits.bitInWord(k);
+            }
             words[firstWord + i / 64] = word;
             kept += Long.bitCount(word);
         }
@@ -261,35 +260,12 @@ final class ScalarLanes implements Lanes {
     }
 
     /**
-     * One packed word: the 2:4 mask of {@code n} ≤ 64 floats from float index {@code at} of {@code w} (torch's tie
-     * order, NaN named), through the caller's scratch arrays.
-     */
-    static long packedWord(ByteBuffer w, int at, int n, float[] values, float[] keep) {
-        floats(w).get(at, values, 0, n);
-        return packedWord(values, n, at, keep);
-    }
-
-    /** One packed word of the {@code n} ≤ 64 floats {@code values} (element {@code at} of the weight first). */
-    private static long packedWord(float[] values, int n, long at, float[] keep) {
-        twoOfFour(values, keep, 0, n, at);
-        long word = 0;
-        for (int k = 0; k < n; k++) {
-            word |= (long) keep[k] << MaskBits.bitInWord(k);
-        }
-        return word;
-    }
-
-    /**
-     * {@code word}, the majority rule's bits for the 64 floats from float index {@code at} of {@code w} (a lane kept when
+     * {@code word}, the majority rule's bits for the 64 floats (BF16 values, little-endian, when {@code bf16}) from
+     * element {@code at} of {@code w} (a lane kept when
      * two others of its group are strictly smaller), with every group of 4 that did not keep exactly 2 (a tie or a NaN
      * in it) redone in torch's tie order, NaN named. A group the rule gave 2 keeps its two strictly largest, which no
      * tie order changes; the rule never gives more than 2.
      */
-    static long repairedWord(ByteBuffer w, int at, long word) {
-        return repairedWord(w, false, at, word);
-    }
-
-    /** The same over BF16 values (little-endian) when {@code bf16}, else over floats. */
     static long repairedWord(ByteBuffer w, boolean bf16, int at, long word) {
         for (int g = 0; g < 16; g++) {
             int shift = MaskBits.bitInWord(4 * g + 3);   // the group's nibble: element j at bit shift + 3 - j

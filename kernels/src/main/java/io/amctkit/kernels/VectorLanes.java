@@ -266,37 +266,37 @@ final class VectorLanes implements Lanes {
 
     @Override
     public void quantError(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
+        quantError(src, false, from, len, s, qmin, qmax, acc);
+    }
+
+    @Override
+    public void quantErrorBf16(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
+        quantError(src, true, from, len, s, qmin, qmax, acc);
+    }
+
+    /**
+     * The error sums block by block ({@link #BLOCK}): each block's full sixteens in float lanes (floats, or BF16 values
+     * read two per int lane), its tail by the scalar loop, the block's lanes then added in double.
+     */
+    private static void quantError(ByteBuffer src, boolean bf16, int from, int len, float s, float qmin, float qmax,
+                                   double[] acc) {
         float[] lanes = new float[32];
         float[] rest = new float[2];   // largest |e| and the saturated count of a block (at most BLOCK: exact in float)
         double[] tail = new double[4];
         for (int i = 0; i < len; i += BLOCK) {
             int n = Math.min(BLOCK, len - i);
             int full = n / 16 * 16;
-            quantErrorBlock(src, from + i, full, s, qmin, qmax, lanes, rest);
             java.util.Arrays.fill(tail, 0);
-            if (full < n) {
-                ScalarLanes.INSTANCE.quantError(src, from + i + full, n - full, s, qmin, qmax, tail);
-            }
-            acc[0] += ScalarLanes.combine(tail[0], lanes, 0);
-            acc[1] += ScalarLanes.combine(tail[1], lanes, 16);
-            acc[2] = Math.max(acc[2], Math.max(rest[0], tail[2]));
-            acc[3] += rest[1] + tail[3];
-        }
-    }
-
-    /** The same blocks as {@link #quantError}, over BF16 values read two per int lane. */
-    @Override
-    public void quantErrorBf16(ByteBuffer src, int from, int len, float s, float qmin, float qmax, double[] acc) {
-        float[] lanes = new float[32];
-        float[] rest = new float[2];
-        double[] tail = new double[4];
-        for (int i = 0; i < len; i += BLOCK) {
-            int n = Math.min(BLOCK, len - i);
-            int full = n / 16 * 16;
-            quantErrorBf16Block(src, from + i, full, s, qmin, qmax, lanes, rest);
-            java.util.Arrays.fill(tail, 0);
-            if (full < n) {
-                ScalarLanes.INSTANCE.quantErrorBf16(src, from + i + full, n - full, s, qmin, qmax, tail);
+            if (bf16) {
+                quantErrorBf16Block(src, from + i, full, s, qmin, qmax, lanes, rest);
+                if (full < n) {
+                    ScalarLanes.INSTANCE.quantErrorBf16(src, from + i + full, n - full, s, qmin, qmax, tail);
+                }
+            } else {
+                quantErrorBlock(src, from + i, full, s, qmin, qmax, lanes, rest);
+                if (full < n) {
+                    ScalarLanes.INSTANCE.quantError(src, from + i + full, n - full, s, qmin, qmax, tail);
+                }
             }
             acc[0] += ScalarLanes.combine(tail[0], lanes, 0);
             acc[1] += ScalarLanes.combine(tail[1], lanes, 16);
@@ -612,7 +612,7 @@ final class VectorLanes implements Lanes {
                     | ((long) upper.reduceLanes(VectorOperators.OR) << 32);
             if (count.reduceLanes(VectorOperators.ADD) != 32f) {
                 // a tie or a NaN in this word: its groups that did not keep 2 redone (torch's tie order, NaN named)
-                word = ScalarLanes.repairedWord(w, from + i, word);
+                word = ScalarLanes.repairedWord(w, false, from + i, word);
                 kept += Long.bitCount(word);
             } else {
                 kept += 32;

@@ -1,7 +1,6 @@
 package io.amctkit.runtime.model;
 
 import io.amctkit.kernels.Tensors;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -42,18 +41,11 @@ public final class Floats {
         return read(channel, position, dtype, shape, null);
     }
 
-    /**
-     * The same, into {@code target} (a contiguous array of the shape: float32, or bfloat16 for a BF16 tensor, whose bytes
-     * are then read in as stored), or a new float32 array when it is null.
-     */
+    /** The same, into {@code target} (a contiguous float32 array of the shape), or a new array when it is null. */
     public static INDArray read(FileChannel channel, long position, DType dtype, long[] shape, INDArray target) throws IOException {
         INDArray out = target != null ? target : Tensors.newFloat32(shape.length == 0 ? new long[]{} : shape);
         long n = out.length();
-        boolean asStored = dtype == DType.F32 && out.dataType() == DataType.FLOAT
-                || dtype == DType.BF16 && out.dataType() == DataType.BFLOAT16;
-        if (!asStored && out.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("cannot read " + dtype + " elements into a " + out.dataType() + " array");
-        }
+        boolean asStored = dtype == DType.F32;
         int piece = PIECE_BYTES / dtype.bytes();
         int pieces = (int) ((n + piece - 1) / piece);
         int runs = Math.max(1, Math.min(pieces, Runtime.getRuntime().availableProcessors()));
@@ -74,7 +66,7 @@ public final class Floats {
         return out;
     }
 
-    /** Bytes {@code [from, to)} of the tensor at {@code position} straight into {@code out}'s memory (its stored type). */
+    /** Bytes {@code [from, to)} of a float32 tensor at {@code position} straight into {@code out}'s memory. */
     private static void readBytes(FileChannel channel, long position, INDArray out, long from, long to) {
         ByteBuffer dst = out.data().asNio().duplicate();
         dst.position((int) from).limit((int) to);

@@ -35,22 +35,16 @@ public final class WeightBuffer implements AutoCloseable {
 
     /** A contiguous c-order float32 array of {@code shape} over the buffer's memory (contents: whatever was there). */
     public INDArray array(long[] shape) {
-        return array(shape, DataType.FLOAT);
-    }
-
-    /** The same in {@code type}: FLOAT, or BFLOAT16 (a BF16 weight's stored bytes; half the memory). */
-    public INDArray array(long[] shape, DataType type) {
-        long n = elements(shape, type);
+        long n = elements(shape, DataType.FLOAT);
         unmap();
         if (memory == null) {
             throw new IllegalStateException("the weight buffer is closed");
         }
-        long floats = type == DataType.FLOAT ? n : (n + 1) / 2;
-        if (floats > memory.capacity()) {
+        if (n > memory.capacity()) {
             memory.close();
-            memory = new FloatPointer(floats);
+            memory = new FloatPointer(n);
         }
-        return over(memory, shape, type, n);
+        return over(memory, shape, DataType.FLOAT, n);
     }
 
     /**
