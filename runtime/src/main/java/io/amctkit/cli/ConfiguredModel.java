@@ -124,7 +124,13 @@ final class ConfiguredModel {
             throw e;
         }
         bar.finish();
-        result = Calibration.calibrate(m, result, Optional.ofNullable(inputs), samples, sampleSeed, kernels);
+        try {
+            result = Calibration.calibrate(m, result, Optional.ofNullable(inputs), samples, sampleSeed, kernels);
+        } catch (RuntimeException e) {
+            result.streamedRecord().ifPresent(r -> r.awaitAfter(e));
+            m.close();
+            throw e;
+        }
         io.amctkit.runtime.report.TerminalStyle style = io.amctkit.runtime.report.TerminalStyle.ofStdout();
         result.calibration().ifPresent(c -> c.notes().forEach(n -> err.println(style.fit("amctkit: " + n))));
         for (Diagnostic d : result.resolution().diagnostics()) {

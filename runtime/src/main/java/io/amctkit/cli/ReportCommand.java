@@ -61,42 +61,49 @@ final class ReportCommand implements Callable<Integer> {
         ConfiguredModel.Prepared p = run.prepare(spec.commandLine(), err,
                 java.util.Optional.ofNullable(out).map(o -> o.resolve("record.txt")));
         try (Model m = p.model()) {
-            SessionResult result = p.result();
-            if (!result.accepted()) {
-                return ExitCode.INVALID;
+            return report(m, p, stdout, err);
+        } catch (IOException | RuntimeException e) {
+            p.result().streamedRecord().ifPresent(r -> r.awaitAfter(e));   // Report.write awaits it otherwise
+            throw e;
+        }
+    }
+
+    private Integer report(Model m, ConfiguredModel.Prepared p, PrintWriter stdout, PrintWriter err) throws IOException {
+        SessionResult result = p.result();
+        if (!result.accepted()) {
+            return ExitCode.INVALID;
+        }
+        TerminalStyle style = TerminalStyle.ofStdout();
+        PrintWriter talk = format == Format.text ? stdout : err;
+        java.util.Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation = java.util.Optional.empty();
+        java.util.Optional<io.amctkit.runtime.export.Exports> exports = m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx
+                ? java.util.Optional.of(io.amctkit.runtime.export.Exports.of(onnx, result)) : java.util.Optional.empty();
+        if (m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && run.evaluationCount() > 0) {
+            evaluation = io.amctkit.runtime.evaluation.ModelEvaluator.evaluate(onnx, result, exports.get(), p.mode().label(),
+                    run.evaluationOptions(onnx));
+            if (format == Format.text) {
+                evaluation.ifPresent(e -> e.lines().forEach(l -> stdout.println(style.fit(l))));
             }
-            TerminalStyle style = TerminalStyle.ofStdout();
-            PrintWriter talk = format == Format.text ? stdout : err;
-            java.util.Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation = java.util.Optional.empty();
-            java.util.Optional<io.amctkit.runtime.export.Exports> exports = m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx
-                    ? java.util.Optional.of(io.amctkit.runtime.export.Exports.of(onnx, result)) : java.util.Optional.empty();
-            if (m instanceof io.amctkit.runtime.model.onnx.OnnxModel onnx && run.evaluationCount() > 0) {
-                evaluation = io.amctkit.runtime.evaluation.ModelEvaluator.evaluate(onnx, result, exports.get(), p.mode().label(),
-                        run.evaluationOptions(onnx));
-                if (format == Format.text) {
-                    evaluation.ifPresent(e -> e.lines().forEach(l -> stdout.println(style.fit(l))));
-                }
+        }
+        switch (format) {
+            case text -> {
+                stdout.print(wide ? result.table().printAll() + "\n" : TerminalTable.render(result, style));
+                stdout.print(style.fit(result.summary()));
             }
-            switch (format) {
-                case text -> {
-                    stdout.print(wide ? result.table().printAll() + "\n" : TerminalTable.render(result, style));
-                    stdout.print(style.fit(result.summary()));
-                }
-                case csv -> stdout.print(Csv.of(result.table()));
-                case json -> stdout.print(SessionJson.write(result, evaluation));
-            }
-            if (out != null) {
-                Report.Files files = Report.write(out, result, m, p.configName(), evaluation, exports);
-                files.leftFloat().forEach(l -> err.println(style.fit("amctkit: " + (l.startsWith("(pruned model) ")
-                        ? "filter pruning keeps " + l.substring("(pruned model) ".length()).replaceFirst(": ", " whole: ")
-                        : l.startsWith("(pruned model not written) ") ? "pruned_model.onnx not written: "
-                        + l.substring("(pruned model not written) ".length()) : "fake-quant model keeps " + l + " in float"))));
-                Report.outputsNote(m, "report.html").ifPresent(note -> err.println(style.fit("amctkit: " + note)));
-                talk.println(style.fit("wrote " + files.html() + ", " + files.record()
-                        + (evaluation.isPresent() ? ", " + out.resolve("summary.json") : "")
-                        + files.suggested().map(x -> ", " + x).orElse("") + files.fakeQuant().map(x -> ", " + x).orElse("")
-                        + files.deploy().map(x -> ", " + x).orElse("") + files.pruned().map(x -> ", " + x).orElse("")));
-            }
+            case csv -> stdout.print(Csv.of(result.table()));
+            case json -> stdout.print(SessionJson.write(result, evaluation));
+        }
+        if (out != null) {
+            Report.Files files = Report.write(out, result, m, p.configName(), evaluation, exports);
+            files.leftFloat().forEach(l -> err.println(style.fit("amctkit: " + (l.startsWith("(pruned model) ")
+                    ? "filter pruning keeps " + l.substring("(pruned model) ".length()).replaceFirst(": ", " whole: ")
+                    : l.startsWith("(pruned model not written) ") ? "pruned_model.onnx not written: "
+                    + l.substring("(pruned model not written) ".length()) : "fake-quant model keeps " + l + " in float"))));
+            Report.outputsNote(m, "report.html").ifPresent(note -> err.println(style.fit("amctkit: " + note)));
+            talk.println(style.fit("wrote " + files.html() + ", " + files.record()
+                    + (evaluation.isPresent() ? ", " + out.resolve("summary.json") : "")
+                    + files.suggested().map(x -> ", " + x).orElse("") + files.fakeQuant().map(x -> ", " + x).orElse("")
+                    + files.deploy().map(x -> ", " + x).orElse("") + files.pruned().map(x -> ", " + x).orElse("")));
         }
         return ExitCode.OK;
     }

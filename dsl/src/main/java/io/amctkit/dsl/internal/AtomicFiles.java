@@ -104,11 +104,6 @@ public final class AtomicFiles {
         }
     }
 
-    /**
-     * Starts the disk writes of a large file while it is still being written: after every {@link #EVERY} bytes, a
-     * background thread flushes what is there ({@code force(false)}; at most one at a time), so that the final flush
-     * waits for the last stretch only instead of the whole file (a 7 B model's record file is gigabytes).
-     */
     /** An output stream with a last step after its last write: the data on its way to the disk, failures reported. */
     private abstract static class Finishing extends java.io.FilterOutputStream {
         Finishing(java.io.OutputStream out) {
@@ -258,6 +253,11 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Starts the disk writes of a large file while it is still being written: after every {@link #EVERY} bytes, a
+     * background thread flushes what is there ({@code force(false)}; at most one at a time), so that the final flush
+     * waits for the last stretch only instead of the whole file (a 7 B model's record file is gigabytes).
+     */
     private static final class EarlyWriteback extends Finishing {
         static final long EVERY = 256L << 20;
         private final java.nio.channels.FileChannel channel;

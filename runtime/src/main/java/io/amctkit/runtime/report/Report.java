@@ -54,10 +54,30 @@ public final class Report {
     public record Lead(String html, Optional<String> summaryJson) {
     }
 
-    /** The same, with {@code lead} first in report.html and its summary.json when it has one. */
+    /**
+     * The same, with {@code lead} first in report.html and its summary.json when it has one. A record the session is
+     * still writing ({@link SessionResult#streamedRecord}) finishes meanwhile; this returns once it is in place, and
+     * waits for it also when it fails, so that no temporary file is left behind.
+     */
     public static Files write(Path dir, SessionResult result, Model model, String configName,
                               Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation,
                               Optional<io.amctkit.runtime.export.Exports> exports, Lead lead) throws IOException {
+        Files files;
+        try {
+            files = writeOutputs(dir, result, model, configName, evaluation, exports, lead);
+        } catch (IOException | RuntimeException | Error e) {
+            result.streamedRecord().ifPresent(r -> r.awaitAfter(e));
+            throw e;
+        }
+        if (result.streamedRecord().isPresent()) {
+            result.streamedRecord().get().await();
+        }
+        return files;
+    }
+
+    private static Files writeOutputs(Path dir, SessionResult result, Model model, String configName,
+                                      Optional<io.amctkit.runtime.evaluation.Evaluation> evaluation,
+                                      Optional<io.amctkit.runtime.export.Exports> exports, Lead lead) throws IOException {
         java.nio.file.Files.createDirectories(dir);
         Optional<String> summary = lead.summaryJson().or(() -> evaluation.map(io.amctkit.runtime.evaluation.Evaluation::toJson));
         if (summary.isPresent()) {
@@ -70,10 +90,8 @@ public final class Report {
         writeAtomically(html, ReportHtml.page(title, result, ReportPlots.all(result, histogram), evaluation, lead.html(),
                 outputsNote(model, "this page")));
         Path record = dir.resolve("record.txt");
-        boolean streamed = result.streamedRecord().map(f -> f.toAbsolutePath().normalize())
-                .equals(Optional.of(record.toAbsolutePath().normalize()));
-        if (!streamed) {
-            RecordFile.write(result, record);   // else the session wrote it while it ran
+        if (!result.streamedRecord().map(r -> r.writes(record)).orElse(false)) {
+            RecordFile.write(result, record);   // else the session writes it (write awaits it last)
         }
         Optional<Path> suggested = Optional.empty();
         if (result.calibration().isPresent()) {

@@ -16,7 +16,7 @@ import java.util.concurrent.BlockingQueue;
  * pruning alone: an LLM's sparsity report): its filter-prune records first, then each 2:4 layer's prune_record as soon as
  * the layer is done, by a writer thread, so that formatting gigabytes of mask values and writing them to disk overlap the
  * reading and the kernels of the layers after it. The text is {@link RecordFile#write}'s, byte for byte; the file appears
- * atomically when the session ends, and not at all if it fails.
+ * atomically after the session ends ({@link StreamedRecord#await}), and not at all if the session fails.
  */
 final class RecordStream implements AutoCloseable {
 
@@ -80,10 +80,17 @@ final class RecordStream implements AutoCloseable {
         put(new Entry(layer, maskShape.clone(), words, false));
     }
 
-    /** Ends the record and waits until it is on disk under its name. */
-    Path finish() throws IOException {
+    /**
+     * Ends the record: the writer formats what is queued, flushes the file to disk and moves it into place while the
+     * caller goes on; {@link StreamedRecord#await} waits for that.
+     */
+    StreamedRecord end() throws IOException {
         ended = true;
         put(new Entry(null, null, null, true));
+        return new StreamedRecord(file, this::awaitWritten);
+    }
+
+    private Path awaitWritten() throws IOException {
         join();
         if (failed != null) {
             throw failed instanceof IOException io ? io : new IOException("writing " + file + ": " + failed, failed);
@@ -91,7 +98,7 @@ final class RecordStream implements AutoCloseable {
         return file;
     }
 
-    /** Without {@link #finish}: stops the writer, which leaves no file. */
+    /** Without {@link #end}: stops the writer, which leaves no file (after it, nothing: the writer finishes). */
     @Override
     public void close() {
         if (!ended) {

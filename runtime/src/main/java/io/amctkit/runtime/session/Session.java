@@ -60,7 +60,8 @@ public final class Session {
     /**
      * {@link #run(Kernels, Progress)}, writing the record file to {@code record} as the layers are done when its record
      * has no quantization entries (2:4 and filter pruning alone; see {@link SessionResult#streamedRecord}); otherwise the
-     * same as without it (the report writes the record afterwards).
+     * same as without it (the report writes the record afterwards). It returns when the layers are done: the record's
+     * last text and its flush to disk may still be under way ({@link StreamedRecord#await}).
      */
     public SessionResult run(Kernels kernels, Progress progress, java.nio.file.Path record) throws java.io.IOException {
         return run(kernels, progress, MaskSpool.MEMORY_BUDGET, Optional.of(record));
@@ -96,7 +97,7 @@ public final class Session {
                 reports.add(shrinkInputs(report(layer, plan, kernels, pruning, masks, buffer, stream), layer, pruning));
                 progress.layerDone(++done, model.layers().size(), layer.name());
             }
-            Optional<java.nio.file.Path> written = stream.isPresent() ? Optional.of(stream.get().finish()) : Optional.empty();
+            Optional<StreamedRecord> written = stream.isPresent() ? Optional.of(stream.get().end()) : Optional.empty();
             return new SessionResult(model.source(), resolution, reports, Optional.empty(), pruning, written);
         } finally {
             stream.ifPresent(RecordStream::close);

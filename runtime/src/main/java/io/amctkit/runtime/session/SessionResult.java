@@ -18,11 +18,12 @@ import io.amctkit.runtime.prune.FilterPruning;
 /**
  * A session's outcome: the resolution, one report per layer, the activation calibration when it ran, AMCT's filter
  * pruning of the model (records, kept-whole reasons), the model totals (sizes, compression, worst layers), and the
- * record file when the session wrote it as it ran ({@link Session#run(io.amctkit.kernels.Kernels, Session.Progress, Path)}).
+ * record file when the session wrote it as it ran ({@link Session#run(io.amctkit.kernels.Kernels, Session.Progress, Path)};
+ * perhaps still finishing: {@link StreamedRecord#await}).
  */
 public record SessionResult(Path model, Resolution resolution, List<LayerReport> layers,
                             Optional<Calibration.Result> calibration, FilterPruning filterPruning,
-                            Optional<Path> streamedRecord) {
+                            Optional<StreamedRecord> streamedRecord) {
 
     public SessionResult {
         layers = List.copyOf(layers);

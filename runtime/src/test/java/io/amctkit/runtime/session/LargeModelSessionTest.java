@@ -143,7 +143,8 @@ class LargeModelSessionTest {
             Path out = dir.resolve("streamed");
             Path record = out.resolve("record.txt");
             SessionResult streamed = Session.of(m, twoFourOnly(), Mode.PRUNE).run(KERNELS, Session.Progress.NONE, record);
-            assertEquals(java.util.Optional.of(record), streamed.streamedRecord());
+            assertTrue(streamed.streamedRecord().orElseThrow().writes(record));
+            assertEquals(record, streamed.streamedRecord().get().await(), "in place once awaited");
             SessionResult after = Session.of(m, twoFourOnly(), Mode.PRUNE).run(KERNELS, Session.Progress.NONE);
             Path written = dir.resolve("afterwards.txt");
             RecordFile.write(after, written);
@@ -161,6 +162,47 @@ class LargeModelSessionTest {
             SessionResult quantized = Session.of(m, compressed(), Mode.COMPRESSED).run(KERNELS, Session.Progress.NONE, other);
             assertTrue(quantized.streamedRecord().isEmpty(), "quantization entries come first: written afterwards");
             assertFalse(Files.exists(other));
+        }
+    }
+
+    /**
+     * A streamed record may still be finishing when the session returns (its flush to disk overlaps the report's own
+     * work): the report returns only once it is in place, and a record that fails fails the report, naming why.
+     */
+    @Test
+    void theReportWaitsForTheStreamedRecordAndReportsItsFailure() throws Exception {
+        try (Model m = Models.open(dir.resolve("llama"))) {
+            SessionResult session = Session.of(m, twoFourOnly(), Mode.PRUNE).run(KERNELS, Session.Progress.NONE);
+            Path out = dir.resolve("awaited");
+            Path record = out.resolve("record.txt");
+            java.util.concurrent.atomic.AtomicBoolean landed = new java.util.concurrent.atomic.AtomicBoolean();
+            StreamedRecord slow = new StreamedRecord(record, () -> {
+                try {
+                    Thread.sleep(300);   // the writer's last blocks and its flush
+                } catch (InterruptedException stop) {
+                    throw new java.io.InterruptedIOException();
+                }
+                RecordFile.write(session, record);
+                landed.set(true);
+                return record;
+            });
+            SessionResult pending = new SessionResult(session.model(), session.resolution(), session.layers(),
+                    session.calibration(), session.filterPruning(), java.util.Optional.of(slow));
+            io.amctkit.runtime.report.Report.Files files = io.amctkit.runtime.report.Report.write(out, pending, m, "s.cfg");
+            assertTrue(landed.get(), "write returned before the record was in place");
+            assertEquals(record, files.record());
+            assertTrue(Files.exists(out.resolve("report.html")));
+
+            Path failedOut = dir.resolve("record-failed");
+            StreamedRecord failing = new StreamedRecord(failedOut.resolve("record.txt"), () -> {
+                throw new java.io.IOException("writing record.txt: No space left on device");
+            });
+            SessionResult broken = new SessionResult(session.model(), session.resolution(), session.layers(),
+                    session.calibration(), session.filterPruning(), java.util.Optional.of(failing));
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> io.amctkit.runtime.report.Report.write(failedOut, broken, m, "s.cfg"));
+            assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+            assertFalse(Files.exists(failedOut.resolve("record.txt")), "the report does not write it instead");
         }
     }
 
@@ -199,6 +241,27 @@ class LargeModelSessionTest {
         for (long v : values) {
             int end = RecordFile.decimal(v, b, 3);
             assertEquals(Long.toString(v), new String(b, 3, end - 3, java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        // every length and both signs: 10^k - 1, 10^k, 10^k + 1 and values with zeros inside; then random magnitudes
+        List<Long> more = new java.util.ArrayList<>();
+        for (long p = 1; p > 0 && p <= Long.MAX_VALUE / 10 * 10; p *= 10) {
+            for (long v : new long[]{p - 1, p, p + 1, p * 7 + 3, p / 10 * 90_001}) {
+                more.add(v);
+                more.add(-v);
+            }
+            if (p > Long.MAX_VALUE / 10) {
+                break;
+            }
+        }
+        for (int i = 0; i < 200_000; i++) {
+            more.add(r.nextLong() >> r.nextInt(64));
+        }
+        for (long v : more) {
+            java.util.Arrays.fill(b, (byte) '#');
+            int end = RecordFile.decimal(v, b, 3);
+            assertEquals(Long.toString(v), new String(b, 3, end - 3, java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals('#', b[2], "nothing before the number");
+            assertEquals('#', b[end], "nothing after it");
         }
     }
 
