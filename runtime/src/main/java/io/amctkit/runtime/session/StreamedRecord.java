@@ -37,13 +37,16 @@ public final class StreamedRecord {
 
     /**
      * Waits for the record after {@code failure} stopped its caller (so that the writing is not cut off by the process
-     * exiting, leaving a temporary file): its own failure is added to {@code failure}'s suppressed ones.
+     * exiting, leaving a temporary file): its own failure is added to {@code failure}'s suppressed ones, unless it is
+     * that failure (the record's failure, met by an earlier {@link #await}).
      */
     public void awaitAfter(Throwable failure) {
         try {
             await();
         } catch (IOException e) {
-            failure.addSuppressed(e);
+            if (e != failure) {
+                failure.addSuppressed(e);
+            }
         }
     }
 

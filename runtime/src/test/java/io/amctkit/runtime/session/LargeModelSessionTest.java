@@ -194,14 +194,17 @@ class LargeModelSessionTest {
             assertTrue(Files.exists(out.resolve("report.html")));
 
             Path failedOut = dir.resolve("record-failed");
+            java.io.IOException full = new java.io.IOException("writing record.txt: No space left on device");
             StreamedRecord failing = new StreamedRecord(failedOut.resolve("record.txt"), () -> {
-                throw new java.io.IOException("writing record.txt: No space left on device");
+                throw full;   // the writer's failure: the same each time it is awaited
             });
             SessionResult broken = new SessionResult(session.model(), session.resolution(), session.layers(),
                     session.calibration(), session.filterPruning(), java.util.Optional.of(failing));
             java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                     () -> io.amctkit.runtime.report.Report.write(failedOut, broken, m, "s.cfg"));
             assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+            failing.awaitAfter(e);   // the command's own clean-up awaits it again: no self-suppression
+            assertEquals(0, e.getSuppressed().length);
             assertFalse(Files.exists(failedOut.resolve("record.txt")), "the report does not write it instead");
         }
     }
