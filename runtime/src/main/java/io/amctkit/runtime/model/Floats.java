@@ -45,7 +45,7 @@ public final class Floats {
     public static INDArray read(FileChannel channel, long position, DType dtype, long[] shape, INDArray target) throws IOException {
         INDArray out = target != null ? target : Tensors.newFloat32(shape.length == 0 ? new long[]{} : shape);
         long n = out.length();
-        boolean asStored = dtype == DType.F32;
+        boolean asStored = dtype == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;   // bytes as they are
         int piece = PIECE_BYTES / dtype.bytes();
         int pieces = (int) ((n + piece - 1) / piece);
         int runs = Math.max(1, Math.min(pieces, Runtime.getRuntime().availableProcessors()));
@@ -53,7 +53,7 @@ public final class Floats {
             java.util.stream.IntStream.range(0, runs).parallel().forEach(run -> {
                 int first = (int) ((long) pieces * run / runs);
                 int last = (int) ((long) pieces * (run + 1) / runs);
-                if (asStored && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                if (asStored) {
                     readBytes(channel, position, out, first * (long) PIECE_BYTES, Math.min(n * dtype.bytes(),
                             last * (long) PIECE_BYTES));
                 } else {
