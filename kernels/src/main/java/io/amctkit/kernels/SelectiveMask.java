@@ -40,16 +40,63 @@ public final class SelectiveMask {
     /**
      * A 2:4 mask packed as AMCT's record file stores it ({@code numpy.packbits} of the 0/1 mask in C order, 8 bytes per
      * little-endian {@code long}), how many weights it keeps of how many, and whether every group of 4 along the axis keeps
-     * at most 2.
+     * at most 2. Immutable: {@link #words} is a copy, {@link #wordBuffer} a read-only view (an LLM layer's words are
+     * megabytes, passed on without copying).
      */
-    public record Packed(long[] words, long kept, long elements, boolean compliant) {
-        public Packed {
-            words = words.clone();
+    public static final class Packed {
+
+        private final long[] words;
+        private final long kept;
+        private final long elements;
+        private final boolean compliant;
+
+        /** Takes {@code words} as they are: only arrays nobody else holds (made by {@link SelectiveMask}). */
+        private Packed(long[] words, long kept, long elements, boolean compliant) {
+            this.words = words;
+            this.kept = kept;
+            this.elements = elements;
+            this.compliant = compliant;
+        }
+
+        /** The packed words (a fresh array). */
+        public long[] words() {
+            return words.clone();
+        }
+
+        /** The packed words as a read-only buffer over this mask's own (no copy). */
+        public java.nio.LongBuffer wordBuffer() {
+            return java.nio.LongBuffer.wrap(words).asReadOnlyBuffer();
+        }
+
+        /** How many weights the mask keeps. */
+        public long kept() {
+            return kept;
+        }
+
+        /** How many weights it covers. */
+        public long elements() {
+            return elements;
+        }
+
+        /** Whether every group of 4 along the axis keeps at most 2. */
+        public boolean compliant() {
+            return compliant;
         }
 
         @Override
-        public long[] words() {
-            return words.clone();
+        public boolean equals(Object o) {
+            return o instanceof Packed p && kept == p.kept && elements == p.elements && compliant == p.compliant
+                    && java.util.Arrays.equals(words, p.words);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(java.util.Arrays.hashCode(words), kept, elements, compliant);
+        }
+
+        @Override
+        public String toString() {
+            return "Packed[" + words.length + " words, kept=" + kept + " of " + elements + ", compliant=" + compliant + "]";
         }
     }
 

@@ -10,10 +10,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Where one session keeps its packed 2:4 masks: in memory up to a budget, past it in one temporary file. The file is
- * unlinked as soon as it is open (where the system allows: then a killed process leaves nothing behind) and otherwise
- * deleted when its channel closes, which happens when the session's result is no longer reachable. A 7 B model's masks
- * are about 0.8 GB: a report holds one layer's at a time.
+ * Where one session keeps its packed 2:4 masks: in memory up to a budget; past it in the record file the session streams,
+ * when it streams one (the words are written there anyway), else in one temporary file. That file is unlinked as soon as
+ * it is open (where the system allows: then a killed process leaves nothing behind) and otherwise deleted when its
+ * channel closes, which happens when the session's result is no longer reachable. A 7 B model's masks are about 0.8 GB:
+ * a report holds one layer's at a time.
  */
 final class MaskSpool {
 
@@ -29,12 +30,18 @@ final class MaskSpool {
         this.budget = budget;
     }
 
-    /** Keeps {@code words} (the mask of a weight of {@code shape}): in memory while the budget lasts, then in the file. */
-    synchronized PackedMask keep(long[] words, long[] shape) {
-        long bytes = 8L * words.length;
+    /**
+     * Keeps {@code words} (the mask of a weight of {@code shape}): in memory while the budget lasts, then as
+     * {@code recorded} (the same words in the streamed record file) when there is one, else in the spool file.
+     */
+    synchronized PackedMask keep(java.nio.LongBuffer words, long[] shape, java.util.Optional<PackedMask> recorded) {
+        long bytes = 8L * words.remaining();
         if (inMemory + bytes <= budget) {
             inMemory += bytes;
             return PackedMask.of(words, shape);
+        }
+        if (recorded.isPresent()) {
+            return recorded.get();
         }
         try {
             if (file == null) {
@@ -48,18 +55,22 @@ final class MaskSpool {
                 }
             }
             long at = end / 8;
-            ByteBuffer buf = ByteBuffer.allocateDirect(Math.min(words.length, 1 << 17) * 8).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < words.length; ) {
+            int count = words.remaining();
+            java.nio.LongBuffer source = words.duplicate();
+            ByteBuffer buf = ByteBuffer.allocateDirect(Math.min(count, 1 << 17) * 8).order(ByteOrder.LITTLE_ENDIAN);
+            while (source.hasRemaining()) {
                 buf.clear();
-                int n = Math.min(words.length - i, buf.capacity() / 8);
-                buf.asLongBuffer().put(words, i, n);
+                int n = Math.min(source.remaining(), buf.capacity() / 8);
+                java.nio.LongBuffer piece = source.duplicate();
+                piece.limit(piece.position() + n);
+                buf.asLongBuffer().put(piece);
+                source.position(source.position() + n);
                 buf.limit(n * 8);
                 while (buf.hasRemaining()) {
                     end += file.write(buf, end);
                 }
-                i += n;
             }
-            return PackedMask.spooled(this, at, words.length, shape);
+            return PackedMask.stored(new Spooled(at, count), count, shape);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot spool a 2:4 mask to the temporary folder " + System.getProperty("java.io.tmpdir")
                     + " (" + e.getMessage() + "); free space there or point java.io.tmpdir elsewhere", e);
@@ -67,7 +78,7 @@ final class MaskSpool {
     }
 
     /** {@code count} words from word {@code at}. */
-    long[] read(long at, int count) {
+    private long[] read(long at, int count) {
         long[] out = new long[count];
         ByteBuffer buf = ByteBuffer.allocate(Math.min(count, 1 << 17) * 8).order(ByteOrder.LITTLE_ENDIAN);
         try {
@@ -87,6 +98,27 @@ final class MaskSpool {
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read a spooled 2:4 mask back: " + e.getMessage(), e);
+        }
+    }
+
+    /** Words at word {@code at} of this spool. */
+    private final class Spooled implements PackedMask.Stored {
+        private final long at;
+        private final int count;
+
+        Spooled(long at, int count) {
+            this.at = at;
+            this.count = count;
+        }
+
+        @Override
+        public long[] read() {
+            return MaskSpool.this.read(at, count);
+        }
+
+        @Override
+        public boolean inRecord() {
+            return false;
         }
     }
 }

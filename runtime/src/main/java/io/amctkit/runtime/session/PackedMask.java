@@ -4,36 +4,51 @@ import java.util.Arrays;
 
 /**
  * A layer's 2:4 mask as AMCT's record file stores it (see {@link SelectiveMaskPacking}) and the weight shape it covers:
- * its words either in memory or in its session's {@link MaskSpool}, read back when asked for, so that a session over an
- * LLM holds none of them.
+ * its words either in memory or, past the session's memory budget, where they are stored anyway — the record file the
+ * session streamed, else its {@link MaskSpool} — read back when asked for, so that a session over an LLM holds none of
+ * them.
  */
 public final class PackedMask {
 
     /** No mask (a layer without 2:4 pruning). */
-    public static final PackedMask NONE = new PackedMask(new long[0], new long[0], null, 0, 0);
+    public static final PackedMask NONE = new PackedMask(new long[0], new long[0], null, 0);
+
+    /** Where words not held in memory are read back from. */
+    interface Stored {
+        /** The words; an UncheckedIOException saying why they cannot be read. */
+        long[] read();
+
+        /** Whether they are read from the session's streamed record file (else from its spool). */
+        boolean inRecord();
+    }
 
     private final long[] shape;
     private final long[] words;
-    private final MaskSpool spool;
-    private final long at;
+    private final Stored stored;
     private final int count;
 
-    private PackedMask(long[] shape, long[] words, MaskSpool spool, long at, int count) {
+    private PackedMask(long[] shape, long[] words, Stored stored, int count) {
         this.shape = shape.clone();
         this.words = words;
-        this.spool = spool;
-        this.at = at;
+        this.stored = stored;
         this.count = count;
     }
 
     /** Words kept in memory (copied). */
     public static PackedMask of(long[] words, long[] shape) {
-        return new PackedMask(shape, words.clone(), null, 0, words.length);
+        return new PackedMask(shape, words.clone(), null, words.length);
     }
 
-    /** Words stored at word {@code at} of {@code spool}. */
-    static PackedMask spooled(MaskSpool spool, long at, int count, long[] shape) {
-        return new PackedMask(shape, null, spool, at, count);
+    /** The remaining words of {@code words} kept in memory (copied). */
+    static PackedMask of(java.nio.LongBuffer words, long[] shape) {
+        long[] copy = new long[words.remaining()];
+        words.duplicate().get(copy);
+        return new PackedMask(shape, copy, null, copy.length);
+    }
+
+    /** {@code count} words read back from {@code stored} when asked for. */
+    static PackedMask stored(Stored stored, int count, long[] shape) {
+        return new PackedMask(shape, null, stored, count);
     }
 
     /** The weight's shape (empty for {@link #NONE}). */
@@ -46,14 +61,22 @@ public final class PackedMask {
         return count;
     }
 
-    /** The words (a fresh array; read from the spool file when spooled). */
+    /**
+     * The words (a fresh array; read back from the spool or the record file when kept there: a record file moved or
+     * changed since the session wrote it is an UncheckedIOException saying so).
+     */
     public long[] words() {
-        return spool == null ? words.clone() : spool.read(at, count);
+        return stored == null ? words.clone() : stored.read();
     }
 
-    /** Whether the words are in the spool file rather than in memory. */
+    /** Whether the words are in the session's spool file rather than in memory. */
     public boolean spooled() {
-        return spool != null;
+        return stored != null && !stored.inRecord();
+    }
+
+    /** Whether the words are read back from the record file the session streamed rather than held in memory. */
+    public boolean recorded() {
+        return stored != null && stored.inRecord();
     }
 
     @Override
@@ -68,6 +91,7 @@ public final class PackedMask {
 
     @Override
     public String toString() {
-        return "PackedMask" + Arrays.toString(shape) + " (" + count + " words" + (spooled() ? ", spooled" : "") + ")";
+        return "PackedMask" + Arrays.toString(shape) + " (" + count + " words"
+                + (spooled() ? ", spooled" : recorded() ? ", in the record file" : "") + ")";
     }
 }

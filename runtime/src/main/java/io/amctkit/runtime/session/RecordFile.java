@@ -101,7 +101,8 @@ public final class RecordFile {
             writeFilterRecords(printer, result.filterPruning(), out);
             for (LayerReport r : result.layers()) {
                 if (r.pruneKind().equals("2:4")) {
-                    writeSelective(printer, r.name(), r.artifacts().maskShape(), r.artifacts().selectiveMask(), out);
+                    writeSelective(printer, r.name(), r.artifacts().maskShape(),
+                            java.nio.LongBuffer.wrap(r.artifacts().selectiveMask()), out);
                 }
             }
             out.flush();
@@ -131,43 +132,108 @@ public final class RecordFile {
 
     /**
      * One 2:4 prune_record: protobuf prints it without the mask values, which are inserted before its closing lines,
-     * formatted in slices on all cores (an LLM's record is gigabytes of them) and written in order.
+     * formatted in slices on all cores (an LLM's record is gigabytes of them) and written in order. Returns how many
+     * bytes come before the first value line (where {@link #readValues} finds the values again).
      */
-    static void writeSelective(TextFormat.Printer printer, String layer, long[] maskShape, long[] words,
-                               java.io.OutputStream out) throws IOException {
+    static int writeSelective(TextFormat.Printer printer, String layer, long[] maskShape, java.nio.LongBuffer words,
+                              java.io.OutputStream out) throws IOException {
         String empty = printer.printToString(ScaleOffsetRecord.newBuilder().addPruneRecord(
                 selectiveRecord(layer, maskShape, new long[0])).build());
         if (!empty.endsWith(SELECTIVE_TAIL)) {
             throw new IllegalStateException("protobuf printed a selective prune_record as: " + empty);
         }
-        out.write(utf8(empty.substring(0, empty.length() - SELECTIVE_TAIL.length())));
-        int slices = (words.length + SLICE - 1) / SLICE;
+        byte[] head = utf8(empty.substring(0, empty.length() - SELECTIVE_TAIL.length()));
+        out.write(head);
+        int count = words.remaining();
+        int slices = (count + SLICE - 1) / SLICE;
         int batch = Math.max(1, Math.min(slices, Runtime.getRuntime().availableProcessors()));
         byte[][] text = new byte[batch][SLICE * (INTS.length + 21)];   // reused: no allocation per slice
         int[] ends = new int[batch];
         for (int first = 0; first < slices; first += batch) {
             int firstSlice = first;
-            int count = Math.min(batch, slices - first);
-            java.util.stream.IntStream.range(0, count).parallel().forEach(t -> {
+            int n = Math.min(batch, slices - first);
+            java.util.stream.IntStream.range(0, n).parallel().forEach(t -> {
                 int slice = firstSlice + t;
-                ends[t] = lines(words, slice * SLICE, Math.min(words.length, (slice + 1) * SLICE), text[t]);
+                ends[t] = lines(words, slice * SLICE, Math.min(count, (slice + 1) * SLICE), text[t]);
             });
-            for (int t = 0; t < count; t++) {
+            for (int t = 0; t < n; t++) {
                 out.write(text[t], 0, ends[t]);
             }
         }
         out.write(utf8(SELECTIVE_TAIL));
+        return head.length;
     }
 
-    /** {@code "      ints: N\n"} for words {@code [from, to)} into {@code b}; returns the end. */
-    private static int lines(long[] words, int from, int to, byte[] b) {
+    /** {@code "      ints: N\n"} for words {@code [from, to)} (indices from {@code words}' position) into {@code b}; returns the end. */
+    private static int lines(java.nio.LongBuffer words, int from, int to, byte[] b) {
         int at = 0;
+        int base = words.position();
         for (int i = from; i < to; i++) {
             System.arraycopy(INTS, 0, b, at, INTS.length);
-            at = decimal(words[i], b, at + INTS.length);
+            at = decimal(words.get(base + i), b, at + INTS.length);
             b[at++] = '\n';
         }
         return at;
+    }
+
+    /**
+     * {@code count} mask values read back from {@code file} at byte {@code offset}: as many {@code "      ints: N"} lines
+     * as {@link #writeSelective} wrote there; anything else is an IOException naming the file and the byte.
+     */
+    static long[] readValues(Path file, long offset, int count) throws IOException {
+        long[] values = new long[count];
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+            buf.flip();
+            long at = offset;   // the file byte at buf's index 0
+            channel.position(offset);
+            for (int i = 0; i < count; i++) {
+                if (buf.remaining() < INTS.length + 21) {
+                    at += buf.position();
+                    buf.compact();
+                    while (buf.hasRemaining() && channel.read(buf) > 0) {
+                        // fill the buffer; a short file leaves it partly empty
+                    }
+                    buf.flip();
+                }
+                long lineAt = at + buf.position();
+                for (byte expected : INTS) {
+                    if (!buf.hasRemaining() || buf.get() != expected) {
+                        throw new IOException(file + ": byte " + lineAt + " is not mask value " + (i + 1) + " of " + count
+                                + " (the file changed since it was written)");
+                    }
+                }
+                values[i] = parseValue(buf, file, lineAt);
+            }
+        }
+        return values;
+    }
+
+    /** One decimal long up to its newline (consumed), as {@link Long#toString} prints it. */
+    private static long parseValue(java.nio.ByteBuffer buf, Path file, long lineAt) throws IOException {
+        boolean negative = buf.hasRemaining() && buf.get(buf.position()) == '-';
+        if (negative) {
+            buf.get();
+        }
+        long v = 0;   // accumulated negatively, as Long.parseLong does, so that Long.MIN_VALUE fits
+        int digits = 0;
+        while (buf.hasRemaining()) {
+            byte c = buf.get();
+            if (c == '\n' && digits > 0) {
+                if (!negative && v == Long.MIN_VALUE) {
+                    break;
+                }
+                return negative ? v : -v;
+            }
+            int d = c - '0';
+            if (d < 0 || d > 9 || digits == 19 || v < (Long.MIN_VALUE + d) / 10) {
+                break;
+            }
+            v = v * 10 - d;
+            digits++;
+        }
+        throw new IOException(file + ": the mask value at byte " + lineAt + " is not a 64-bit integer on one line"
+                + " (the file changed since it was written)");
     }
 
     /** "0000" … "9999" as four ASCII bytes in a little-endian int: four digits per store. */

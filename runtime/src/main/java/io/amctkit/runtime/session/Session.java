@@ -61,10 +61,20 @@ public final class Session {
      * {@link #run(Kernels, Progress)}, writing the record file to {@code record} as the layers are done when its record
      * has no quantization entries (2:4 and filter pruning alone; see {@link SessionResult#streamedRecord}); otherwise the
      * same as without it (the report writes the record afterwards). It returns when the layers are done: the record's
-     * last text and its flush to disk may still be under way ({@link StreamedRecord#await}).
+     * last text and its flush to disk may still be under way ({@link StreamedRecord#await}). Past a memory budget (64 MB
+     * of packed words), the 2:4 masks of a streamed session are read back from its record file when asked for
+     * ({@link PackedMask#recorded}), which must then stay where it was written.
      */
     public SessionResult run(Kernels kernels, Progress progress, java.nio.file.Path record) throws java.io.IOException {
         return run(kernels, progress, MaskSpool.MEMORY_BUDGET, Optional.of(record));
+    }
+
+    /**
+     * {@link #run(Kernels, Progress, java.nio.file.Path)} keeping up to {@code maskMemory} bytes of packed 2:4 masks in
+     * memory (then reading them back from the record when it is streamed).
+     */
+    SessionResult run(Kernels kernels, Progress progress, long maskMemory, java.nio.file.Path record) throws java.io.IOException {
+        return run(kernels, progress, maskMemory, Optional.of(record));
     }
 
     /** {@link #run(Kernels, Progress)} keeping up to {@code maskMemory} bytes of packed 2:4 masks in memory (then spooling). */
@@ -195,11 +205,10 @@ public final class Session {
                     long zeros = mask.elements() - mask.kept();
                     realised = (double) zeros / mask.elements();
                     compliant = Optional.of(mask.compliant());
-                    long[] words = mask.words();
-                    packedMask = masks.keep(words, w.shape());
-                    if (record.isPresent()) {
-                        record.get().add(layer.name(), w.shape(), words);
-                    }
+                    java.nio.LongBuffer words = mask.wordBuffer();   // no copy: the mask is this session's alone
+                    Optional<PackedMask> recorded = record.isPresent()
+                            ? Optional.of(record.get().add(layer.name(), w.shape(), words)) : Optional.empty();
+                    packedMask = masks.keep(words, w.shape(), recorded);
                     paramsAfter = params - zeros;
                     macsAfter = Math.round(macs * (1 - realised));
                 }

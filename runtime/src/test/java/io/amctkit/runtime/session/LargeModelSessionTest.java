@@ -166,6 +166,59 @@ class LargeModelSessionTest {
     }
 
     /**
+     * Past the memory budget, a streamed session keeps no second copy of its 2:4 masks: each is read back from the record
+     * file, where it is written anyway — the same words as a session holding them in memory; a record moved or changed
+     * since is an error that names the layer and the file and says what to do.
+     */
+    @Test
+    void aStreamedSessionReadsItsMasksBackFromItsRecord() throws Exception {
+        try (Model m = Models.open(dir.resolve("llama"))) {
+            Path record = dir.resolve("recorded").resolve("record.txt");
+            SessionResult inMemory = Session.of(m, twoFourOnly(), Mode.PRUNE).run(KERNELS, Session.Progress.NONE);
+            SessionResult recorded = Session.of(m, twoFourOnly(), Mode.PRUNE).run(KERNELS, Session.Progress.NONE, 0, record);
+            recorded.streamedRecord().orElseThrow().await();
+            int masks = 0;
+            for (int i = 0; i < inMemory.layers().size(); i++) {
+                LayerReport a = inMemory.layers().get(i);
+                PackedMask b = recorded.layers().get(i).artifacts().mask();
+                assertEquals(a.pruneKind().equals("2:4"), b.recorded(), a.name() + ": budget 0, every mask in the record");
+                assertFalse(b.spooled(), "nothing spooled beside the record");
+                assertArrayEquals(a.artifacts().selectiveMask(), b.words(), a.name());
+                assertArrayEquals(a.artifacts().maskShape(), b.shape(), a.name());
+                masks += b.recorded() ? 1 : 0;
+            }
+            assertEquals(2 * 7 + 1, masks);
+            PackedMask last = recorded.layers().stream().filter(l -> l.pruneKind().equals("2:4")).reduce((x, y) -> y)
+                    .orElseThrow().artifacts().mask();
+
+            byte[] bytes = Files.readAllBytes(record);
+            String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+            int value = text.lastIndexOf("      ints: ") + "      ints: ".length();
+            int digit = value + (bytes[value] == '-' ? 1 : 0) + 1;   // its second digit: still a 64-bit value
+            bytes[digit] = (byte) (bytes[digit] == '1' ? '2' : '1');   // one digit of the last value, same length
+            Files.write(record, bytes);
+            assertEquals(last.wordCount(), last.words().length, "a changed digit reads as a (different) number");
+            assertFalse(java.util.Arrays.equals(inMemory.layers().stream().filter(l -> l.pruneKind().equals("2:4"))
+                    .reduce((x, y) -> y).orElseThrow().artifacts().selectiveMask(), last.words()));
+            bytes[value - 3] = 'x';   // "ints:" broken: not a value line
+            Files.write(record, bytes);
+            java.io.UncheckedIOException broken = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.UncheckedIOException.class, last::words);
+            assertTrue(broken.getMessage().contains("changed since the session wrote it")
+                    && broken.getMessage().contains(record.toString()) && broken.getMessage().contains("run the session again"),
+                    broken.getMessage());
+            Files.write(record, java.util.Arrays.copyOf(bytes, bytes.length - 1));   // one byte shorter
+            broken = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class, last::words);
+            assertTrue(broken.getMessage().contains("not the " + bytes.length + " the session wrote"), broken.getMessage());
+            Files.move(record, dir.resolve("elsewhere.txt"));
+            java.io.UncheckedIOException moved = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.UncheckedIOException.class, last::words);
+            assertTrue(moved.getMessage().contains("moved or deleted") && moved.getMessage().contains("lm_head"),
+                    moved.getMessage());
+        }
+    }
+
+    /**
      * A streamed record may still be finishing when the session returns (its flush to disk overlaps the report's own
      * work): the report returns only once it is in place, and a record that fails fails the report, naming why.
      */
@@ -236,7 +289,7 @@ class LargeModelSessionTest {
     }
 
     @Test
-    void maskValuesArePrintedAsLongToStringPrintsThem() {
+    void maskValuesArePrintedAsLongToStringPrintsThem() throws Exception {
         Random r = new Random(5);
         byte[] b = new byte[32];
         long[] values = {0, 1, -1, 9, 10, 99, 100, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, 999_999_999_999_999_999L,
@@ -266,6 +319,19 @@ class LargeModelSessionTest {
             assertEquals('#', b[2], "nothing before the number");
             assertEquals('#', b[end], "nothing after it");
         }
+        // and read back as written (a record's masks past the memory budget are), from where the head ends
+        List<Long> all = new java.util.ArrayList<>(more);
+        for (long v : values) {
+            all.add(v);
+        }
+        long[] words = all.stream().mapToLong(Long::longValue).toArray();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write('#');
+        int head = RecordFile.writeSelective(com.google.protobuf.TextFormat.printer(), "fc", new long[]{4, 8},
+                java.nio.LongBuffer.wrap(words), out);
+        Path file = dir.resolve("values.txt");
+        Files.write(file, out.toByteArray());
+        assertArrayEquals(words, RecordFile.readValues(file, 1 + head, words.length));
     }
 
     @Test
