@@ -118,8 +118,15 @@ public final class SelectiveMask {
             StoredElements w = StoredElements.of(weight);   // a BF16 weight as stored
             Lanes lanes = Lanes.best();
             long[] words = new long[(n + 63) / 64];
-            long kept = inPieces(n, parallel, () -> (from, len) -> w.twoOfFourPacked(lanes, from, len, words));
-            return new Packed(words, kept, n, groupsOfFourKeepTwo(words));
+            java.util.concurrent.atomic.AtomicBoolean overTwo = new java.util.concurrent.atomic.AtomicBoolean();
+            long kept = inPieces(n, parallel, () -> (from, len) -> {
+                long k = w.twoOfFourPacked(lanes, from, len, words);
+                if (!groupsOfFourKeepTwo(words, from / 64, (from + len + 63) / 64)) {   // its own words, still in cache
+                    overTwo.set(true);
+                }
+                return k;
+            });
+            return new Packed(words, kept, n, !overTwo.get());
         }
         INDArray w = Tensors.asFloat32(weight);
         INDArray m = mask(w, axis, parallel);
@@ -167,9 +174,13 @@ public final class SelectiveMask {
         return new KernelException("2:4 mask: the weight has NaN in flat indices " + first + ".." + (first + 3));
     }
 
-    /** Whether every 4 consecutive bits (a nibble of each packed byte: groups never straddle one) keep at most 2. */
-    private static boolean groupsOfFourKeepTwo(long[] words) {
-        for (long x : words) {
+    /**
+     * Whether every 4 consecutive bits of words {@code [from, to)} (a nibble of each packed byte: groups never straddle
+     * one) keep at most 2.
+     */
+    private static boolean groupsOfFourKeepTwo(long[] words, int from, int to) {
+        for (int i = from; i < to; i++) {
+            long x = words[i];
             long pairs = x - ((x >>> 1) & 0x5555555555555555L);
             long nibbles = (pairs & 0x3333333333333333L) + ((pairs >>> 2) & 0x3333333333333333L);
             // a nibble's count is at most 4, so adding 5 overflows into its bit 3 exactly when the count is 3 or 4
