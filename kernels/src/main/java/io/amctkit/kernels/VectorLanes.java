@@ -635,6 +635,13 @@ final class VectorLanes implements Lanes {
     private static final IntVector EVEN_BITS_3 = bf16Bits(3, 0);
     private static final IntVector ODD_BITS_3 = bf16Bits(3, 1);
 
+    /**
+     * Swaps neighbouring int lanes (0 and 1, 2 and 3, ...). A shuffle within one species, not a rotation of long lanes:
+     * a reinterpretation between species was, in some runs, compiled without its intrinsic (the whole packing then ran
+     * the Vector API's Java fallback, 2-3 times slower).
+     */
+    private static final VectorShuffle<Integer> NEIGHBOUR = VectorShuffle.fromValues(I8, 1, 0, 3, 2, 5, 4, 7, 6);
+
     private static IntVector bf16Bits(int run, int odd) {
         int[] b = new int[8];
         for (int j = 0; j < 8; j++) {
@@ -700,10 +707,8 @@ final class VectorLanes implements Lanes {
         IntVector b = IntVector.fromByteBuffer(I8, w, at + 32, ByteOrder.LITTLE_ENDIAN);
         IntVector eA = a.lanewise(VectorOperators.LSHL, 16).and(0x7fffffff);   // |even values|
         IntVector oA = a.and(0x7fff0000);                                       // |odd values|
-        jdk.incubator.vector.LongVector elA = eA.reinterpretAsLongs();
-        jdk.incubator.vector.LongVector olA = oA.reinterpretAsLongs();
-        IntVector esA = elA.lanewise(VectorOperators.LSHL, 32).or(elA.lanewise(VectorOperators.LSHR, 32)).reinterpretAsInts();
-        IntVector osA = olA.lanewise(VectorOperators.LSHL, 32).or(olA.lanewise(VectorOperators.LSHR, 32)).reinterpretAsInts();
+        IntVector esA = eA.rearrange(NEIGHBOUR);                              // the group's other even value
+        IntVector osA = oA.rearrange(NEIGHBOUR);                              // and its other odd value
         // x - y >>> 31: 1 where x < y (both non-negative); kept where two of the other three are smaller
         IntVector keA = esA.sub(eA).lanewise(VectorOperators.LSHR, 31).add(oA.sub(eA).lanewise(VectorOperators.LSHR, 31))
                 .add(osA.sub(eA).lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 1);
@@ -712,10 +717,8 @@ final class VectorLanes implements Lanes {
         IntVector bitsA = keA.neg().and(evenBitsA).or(koA.neg().and(oddBitsA));
         IntVector eB = b.lanewise(VectorOperators.LSHL, 16).and(0x7fffffff);   // |even values|
         IntVector oB = b.and(0x7fff0000);                                       // |odd values|
-        jdk.incubator.vector.LongVector elB = eB.reinterpretAsLongs();
-        jdk.incubator.vector.LongVector olB = oB.reinterpretAsLongs();
-        IntVector esB = elB.lanewise(VectorOperators.LSHL, 32).or(elB.lanewise(VectorOperators.LSHR, 32)).reinterpretAsInts();
-        IntVector osB = olB.lanewise(VectorOperators.LSHL, 32).or(olB.lanewise(VectorOperators.LSHR, 32)).reinterpretAsInts();
+        IntVector esB = eB.rearrange(NEIGHBOUR);                              // the group's other even value
+        IntVector osB = oB.rearrange(NEIGHBOUR);                              // and its other odd value
         // x - y >>> 31: 1 where x < y (both non-negative); kept where two of the other three are smaller
         IntVector keB = esB.sub(eB).lanewise(VectorOperators.LSHR, 31).add(oB.sub(eB).lanewise(VectorOperators.LSHR, 31))
                 .add(osB.sub(eB).lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 1);
