@@ -636,9 +636,9 @@ final class VectorLanes implements Lanes {
     private static final IntVector ODD_BITS_3 = bf16Bits(3, 1);
 
     /**
-     * Swaps neighbouring int lanes (0 and 1, 2 and 3, ...). A shuffle within one species, not a rotation of long lanes:
-     * a reinterpretation between species was, in some runs, compiled without its intrinsic (the whole packing then ran
-     * the Vector API's Java fallback, 2-3 times slower).
+     * Swaps neighbouring int lanes (0 and 1, 2 and 3, ...): one shuffle within the species where a rotation of long lanes
+     * took five operations and two reinterpretations (fewer inlined Vector API calls, each of which C2 charges with
+     * the deoptimizations of the methods it inlines: see the launcher's {@code PerMethodTrapLimit}).
      */
     private static final VectorShuffle<Integer> NEIGHBOUR = VectorShuffle.fromValues(I8, 1, 0, 3, 2, 5, 4, 7, 6);
 

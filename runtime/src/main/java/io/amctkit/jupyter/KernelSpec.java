@@ -67,7 +67,10 @@ public final class KernelSpec {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode spec = mapper.createObjectNode();
         ArrayNode argv = spec.putArray("argv");
-        for (String a : List.of(java, "--add-modules", "jdk.incubator.vector", "-Djava.awt.headless=true", "-cp", classPath,
+        // the trap limit as the launcher sets it for kernels (see there): without it C2 may compile a SIMD kernel
+        // without type speculation, in some sessions, and run it 2x slower
+        for (String a : List.of(java, "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000",
+                "-Djava.awt.headless=true", "-cp", classPath,
                 AmctkitKernel.class.getName(), "{connection_file}")) {
             argv.add(a);
         }
