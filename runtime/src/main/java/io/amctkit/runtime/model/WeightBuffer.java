@@ -23,6 +23,8 @@ public final class WeightBuffer implements AutoCloseable {
     /** The weight mapped now, if any, and its address. */
     private java.nio.MappedByteBuffer mapping;
     private long mappedAddress;
+    /** Reads the file ahead of the mapped weights; started by the first one. */
+    private ReadAhead ahead;
 
     private WeightBuffer(long elements) {
         this.memory = new FloatPointer(Math.max(1, elements));
@@ -49,17 +51,22 @@ public final class WeightBuffer implements AutoCloseable {
 
     /**
      * The {@code shape} elements of {@code type} (FLOAT or BFLOAT16, little-endian on a little-endian machine) stored at
-     * {@code position} of {@code channel}, mapped read-only: the file's own pages, touched only as the kernels read them.
-     * The array must not be written.
+     * {@code position} of {@code channel} (open on {@code file}), mapped read-only: the file's own pages, touched only as
+     * the kernels read them, and read ahead of them in the background from a file not in the page cache
+     * ({@link ReadAhead}). The array must not be written.
      */
-    public INDArray mapped(java.nio.channels.FileChannel channel, long position, long[] shape, DataType type)
-            throws java.io.IOException {
+    public INDArray mapped(java.nio.file.Path file, java.nio.channels.FileChannel channel, long position, long[] shape,
+                           DataType type) throws java.io.IOException {
         long n = elements(shape, type);
         unmap();
         if (memory == null) {
             throw new IllegalStateException("the weight buffer is closed");
         }
         long bytes = n * (type == DataType.FLOAT ? 4 : 2);
+        if (ahead == null) {
+            ahead = new ReadAhead();
+        }
+        ahead.following(file, position, bytes);
         java.nio.MappedByteBuffer m = channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, position, Math.max(1, bytes));
         org.bytedeco.javacpp.BytePointer at = new org.bytedeco.javacpp.BytePointer(m);
         mapping = m;
@@ -114,6 +121,10 @@ public final class WeightBuffer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (ahead != null) {
+            ahead.close();
+            ahead = null;
+        }
         unmap();
         if (memory != null) {
             memory.close();

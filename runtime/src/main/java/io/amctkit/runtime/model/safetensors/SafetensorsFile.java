@@ -241,7 +241,7 @@ public final class SafetensorsFile {
             if (buffer != null && (stored == DType.BF16 || stored == DType.F32)
                     && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
                 // as the kernels take it: mapped, read by them straight from the page cache
-                return buffer.mapped(ch, dataStart + e.begin(), e.shape(), stored == DType.BF16
+                return buffer.mapped(file, ch, dataStart + e.begin(), e.shape(), stored == DType.BF16
                         ? org.nd4j.linalg.api.buffer.DataType.BFLOAT16 : org.nd4j.linalg.api.buffer.DataType.FLOAT);
             }
             INDArray target = buffer == null ? null : buffer.array(e.shape());
