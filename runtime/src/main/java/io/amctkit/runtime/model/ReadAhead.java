@@ -74,6 +74,8 @@ final class ReadAhead implements AutoCloseable {
                     if (!f.equals(open)) {
                         if (channel != null) {
                             channel.close();
+                            channel = null;
+                            open = null;
                         }
                         channel = FileChannel.open(f, StandardOpenOption.READ);
                         open = f;
@@ -81,13 +83,17 @@ final class ReadAhead implements AutoCloseable {
                     long size = channel.size();
                     if (at < size) {
                         MappedByteBuffer chunk = channel.map(FileChannel.MapMode.READ_ONLY, at, Math.min(end, size) - at);
-                        if (!chunk.isLoaded()) {
-                            chunk.load();
+                        try {
+                            if (!chunk.isLoaded()) {
+                                chunk.load();
+                            }
+                        } finally {
+                            Unmapper.unmap(chunk);
                         }
-                        Unmapper.unmap(chunk);
                         covered += Math.min(end, size) - at;
                     }
-                } catch (IOException e) {
+                } catch (IOException | java.io.UncheckedIOException | InternalError e) {
+                    // (InternalError: the file was cut short while a chunk of it was touched)
                     // reading ahead is only a hint: the weight's own read reports what is wrong with the file
                     synchronized (lock) {
                         if (f.equals(file)) {

@@ -46,6 +46,10 @@ class ReadAheadTest {
             ahead.following(dir.resolve("moved.safetensors"), 0, MB);
             ahead.following(shard, 0, MB);
             awaitCovered(ahead::covered, 2 * MB);
+            ahead.following(dir.resolve("deleted.safetensors"), 0, MB);
+            Thread.sleep(20);
+            ahead.following(shard, 2 * MB, MB);   // back to the shard it had open before
+            awaitCovered(ahead::covered, 4 * MB);
             assertTrue(ahead.running(), "still reading ahead");
         }
     }
