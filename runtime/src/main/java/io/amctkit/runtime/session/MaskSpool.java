@@ -56,19 +56,16 @@ final class MaskSpool {
             }
             long at = end / 8;
             int count = words.remaining();
-            java.nio.LongBuffer source = words.duplicate();
             ByteBuffer buf = ByteBuffer.allocateDirect(Math.min(count, 1 << 17) * 8).order(ByteOrder.LITTLE_ENDIAN);
-            while (source.hasRemaining()) {
+            for (int i = 0; i < count; ) {
                 buf.clear();
-                int n = Math.min(source.remaining(), buf.capacity() / 8);
-                java.nio.LongBuffer piece = source.duplicate();
-                piece.limit(piece.position() + n);
-                buf.asLongBuffer().put(piece);
-                source.position(source.position() + n);
+                int n = Math.min(count - i, buf.capacity() / 8);
+                buf.asLongBuffer().put(0, words, words.position() + i, n);
                 buf.limit(n * 8);
                 while (buf.hasRemaining()) {
                     end += file.write(buf, end);
                 }
+                i += n;
             }
             return PackedMask.stored(new Spooled(at, count), count, shape);
         } catch (IOException e) {

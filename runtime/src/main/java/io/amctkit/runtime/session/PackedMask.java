@@ -36,7 +36,7 @@ public final class PackedMask {
 
     /** Words kept in memory (copied). */
     public static PackedMask of(long[] words, long[] shape) {
-        return new PackedMask(shape, words.clone(), null, words.length);
+        return of(java.nio.LongBuffer.wrap(words), shape);
     }
 
     /** The remaining words of {@code words} kept in memory (copied). */
